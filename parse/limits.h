@@ -1,0 +1,23 @@
+/* limits.h — every cap on input-driven growth, in one place.
+ *
+ * Mail, pasted text and DNS answers are hostile.  Each loop or buffer whose
+ * size the input controls is bounded by one of these numbers; reaching a cap
+ * is reported as a finding (the walkthrough goes on), never a crash. */
+#pragma once
+
+#define DKS_MAX_MESSAGE_BYTES      (64u * 1024u * 1024u) /* whole input */
+#define DKS_MAX_HEADER_FIELDS      10000u  /* header fields kept in the index */
+#define DKS_MAX_HEADER_FIELD_BYTES (1024u * 1024u) /* one (folded) field */
+#define DKS_MAX_SIGNATURES         50u     /* DKIM-Signature fields evaluated */
+#define DKS_MAX_TAGS               64u     /* tags in one tag-list */
+#define DKS_MAX_TAG_NAME_BYTES     64u
+#define DKS_MAX_SIGNED_HEADERS     256u    /* names in h= */
+#define DKS_MAX_COPIED_HEADERS     256u    /* entries in z= */
+#define DKS_MAX_KEY_RECORD_BYTES   16384u  /* one TXT record, strings joined */
+#define DKS_MAX_TXT_RECORDS        16u     /* TXT records kept from one answer */
+#define DKS_MAX_CNAME_HOPS         16u     /* CNAME chain shown / followed */
+#define DKS_MAX_DNS_NAME_BYTES     253u    /* RFC 1035 §2.3.4, text form */
+#define DKS_MAX_RSA_BITS           16384u  /* larger keys are refused */
+#define DKS_MAX_EVIDENCE_LINES     200u    /* per step */
+#define DKS_MAX_ZONE_FILES         32u     /* --dns-zone given */
+#define DKS_CLOCK_SKEW_SECONDS     300     /* t= this far ahead is tolerated */

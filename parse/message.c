@@ -1,0 +1,646 @@
+/* message.c — a mail message as raw bytes plus an index of its header
+ * fields.  The only file of dkimscope that includes GMime.
+ *
+ * DKIM hashes octets, so the header index is built by a byte scan of OUR
+ * copy of the input (RFC 5322 §2.2: a field is name ':' value, continuation
+ * lines start with SP or HTAB, the header block ends at the first empty
+ * line).  GMime parses the same header block too: its idea of where the
+ * header block ends is cross-checked against the scan (a disagreement is a
+ * note, the scan wins), and it decodes From/Subject/Date (RFC 2047) for
+ * people to read.  GMime's decoded values are never canonicalized. */
+#include "parse/message.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <gmime/gmime.h>
+
+#include "parse/finding.h"
+#include "parse/limits.h"
+
+#define MESSAGE_QUOTE_MAX          60u  /* octets of input quoted in a finding */
+#define MESSAGE_MALFORMED_SHOWN    5u   /* malformed lines named one by one */
+#define MESSAGE_READ_CHUNK         (64u * 1024u)
+
+/* ---- GMime set-up ------------------------------------------------------ */
+
+static void
+message_gmime_init_once(void)
+{
+  static gsize initialized = 0;
+  /* g_mime_init() is not safe to race; g_once makes the first caller do it
+   * and every other caller wait for it.  GMime is never shut down: other
+   * threads may still be parsing when we would. */
+  if (g_once_init_enter(&initialized)) {
+    g_mime_init();
+    g_once_init_leave(&initialized, 1);
+  }
+}
+
+/* ---- small byte helpers ------------------------------------------------ */
+
+static gboolean
+message_is_wsp(guchar c)
+{
+  return c == ' ' || c == '\t';
+}
+
+/* RFC 5322 §3.6.8 ftext: printable US-ASCII except ':'. */
+static gboolean
+message_is_ftext(guchar c)
+{
+  return c >= 33 && c <= 126 && c != ':';
+}
+
+/* The length of the field name when line[0, len) starts a header field
+ * (ftext+, optional WSP — the obsolete form of RFC 5322 §4.5.8 —, ':'),
+ * or 0 when it does not. */
+static gsize
+message_field_name_len(const char *line, gsize len)
+{
+  gsize name_len = 0;
+  while (name_len < len && message_is_ftext((guchar)line[name_len]))
+    name_len++;
+  if (name_len == 0)
+    return 0;
+  gsize pos = name_len;
+  while (pos < len && message_is_wsp((guchar)line[pos]))
+    pos++;
+  if (pos < len && line[pos] == ':')
+    return name_len;
+  return 0;
+}
+
+/* The end of the line starting at pos (offset of its CR, or len when the
+ * input ends without CRLF) and in *next the start of the next line.  After
+ * conversion every LF is preceded by a CR; a lone CR is content. */
+static gsize
+message_line_end(const char *data, gsize len, gsize pos, gsize *next)
+{
+  const char *lf = memchr(data + pos, '\n', len - pos);
+  if (lf == NULL) {
+    *next = len;
+    return len;
+  }
+  gsize lf_offset = (gsize)(lf - data);
+  *next = lf_offset + 1;
+  if (lf_offset > pos && data[lf_offset - 1] == '\r')
+    return lf_offset - 1;
+  return lf_offset; /* cannot happen after conversion; kept safe */
+}
+
+/* ---- input normalization ----------------------------------------------- */
+
+/* Drops a leading mbox "From " separator line (RFC 4155): it is the mail
+ * store's, not the message's, and no signer saw it. */
+static void
+message_drop_mbox_from(const char **data, gsize *len, DksMessage *msg)
+{
+  if (*len < 5 || memcmp(*data, "From ", 5) != 0)
+    return;
+  const char *lf = memchr(*data, '\n', *len);
+  gsize line_len = lf != NULL ? (gsize)(lf - *data) + 1 : *len;
+  gsize shown = line_len;
+  while (shown > 0 && ((*data)[shown - 1] == '\n' || (*data)[shown - 1] == '\r'))
+    shown--;
+
+  g_autofree char *quoted = dks_quote_bytes(*data, shown, MESSAGE_QUOTE_MAX);
+  dks_findings_add(msg->findings, DKS_FINDING_NOTE, NULL,
+                   "removed the leading mbox separator line '%s' (RFC 4155): "
+                   "it belongs to the mailbox file, not to the message, and "
+                   "no signer saw it",
+                   quoted);
+  msg->flags |= DKS_MESSAGE_MBOX_FROM_REMOVED;
+  *data += line_len;
+  *len -= line_len;
+}
+
+/* Copies data into a new NUL-terminated buffer with every bare LF turned
+ * into CRLF: mail on the wire has CRLF line ends (RFC 5322 §2.1), files and
+ * pastes often do not, and signers hashed the wire form.  python3-dkim reads
+ * LF as CRLF the same way. */
+static char *
+message_copy_with_crlf(const char *data, gsize len, DksMessage *msg, gsize *out_len)
+{
+  gsize bare_lf = 0, bare_cr = 0;
+  for (gsize i = 0; i < len; i++) {
+    if (data[i] == '\n' && (i == 0 || data[i - 1] != '\r'))
+      bare_lf++;
+    else if (data[i] == '\r' && (i + 1 == len || data[i + 1] != '\n'))
+      bare_cr++;
+  }
+
+  char *copy = g_malloc(len + bare_lf + 1);
+  gsize out = 0;
+  for (gsize i = 0; i < len; i++) {
+    if (data[i] == '\n' && (i == 0 || data[i - 1] != '\r'))
+      copy[out++] = '\r';
+    copy[out++] = data[i];
+  }
+  copy[out] = '\0';
+  *out_len = out;
+
+  if (bare_lf > 0) {
+    msg->flags |= DKS_MESSAGE_BARE_LF_CONVERTED;
+    dks_findings_add(msg->findings, DKS_FINDING_NOTE, NULL,
+                     "%" G_GSIZE_FORMAT " line%s ended with a bare LF and %s "
+                     "converted to CRLF (RFC 5322 §2.1: lines end with CRLF, "
+                     "and signers hash the CRLF form that travels on the wire)",
+                     bare_lf, bare_lf == 1 ? "" : "s", bare_lf == 1 ? "was" : "were");
+  }
+  if (bare_cr > 0)
+    dks_findings_add(msg->findings, DKS_FINDING_WARNING, NULL,
+                     "%" G_GSIZE_FORMAT " bare CR octet%s (CR not followed by LF) "
+                     "left as found: RFC 5322 §2.3 forbids them and verifiers "
+                     "disagree on how to canonicalize them",
+                     bare_cr, bare_cr == 1 ? "" : "s");
+  return copy;
+}
+
+/* ---- the header scan --------------------------------------------------- */
+
+typedef struct {
+  gint current;          /* header being continued, or -1 */
+  guint malformed;       /* lines without a colon (continuations excluded) */
+  gboolean in_malformed; /* continuation lines belong to a malformed line */
+  gboolean truncated;
+} MessageScan;
+
+static void
+message_note_malformed(DksMessage *msg, MessageScan *scan, gsize pos, gsize eol,
+                       guint line_no, gboolean orphan_continuation)
+{
+  scan->malformed++;
+  msg->flags |= DKS_MESSAGE_MALFORMED_LINES;
+  if (scan->malformed > MESSAGE_MALFORMED_SHOWN)
+    return;
+  g_autofree char *quoted = dks_quote_bytes(msg->data + pos, eol - pos, MESSAGE_QUOTE_MAX);
+  dks_findings_add(msg->findings, DKS_FINDING_WARNING, NULL,
+                   "header line %u '%s' %s (RFC 5322 §2.2: name ':' value). It is "
+                   "not indexed as a field, so it cannot be signed, and it does "
+                   "not end the header block: that ends at the first empty line",
+                   line_no, quoted,
+                   orphan_continuation ? "is a continuation line with no field before it"
+                                       : "has no colon after a field name");
+}
+
+static void
+message_add_header(DksMessage *msg, MessageScan *scan, gsize pos, gsize eol,
+                   gsize name_len)
+{
+  if (msg->headers->len >= DKS_MAX_HEADER_FIELDS) {
+    if (!scan->truncated)
+      dks_findings_add(msg->findings, DKS_FINDING_WARNING, NULL,
+                       "more than %u header fields: the ones after offset %"
+                       G_GSIZE_FORMAT " are not indexed, so they cannot be "
+                       "checked or hashed",
+                       DKS_MAX_HEADER_FIELDS, pos);
+    scan->truncated = TRUE;
+    msg->flags |= DKS_MESSAGE_HEADERS_TRUNCATED;
+    scan->current = -1;
+    scan->in_malformed = TRUE; /* its continuations are skipped as well */
+    return;
+  }
+  DksHeader header = { .offset = pos, .name_len = name_len, .raw_len = eol - pos };
+  g_array_append_val(msg->headers, header);
+  scan->current = (gint)msg->headers->len - 1;
+  scan->in_malformed = FALSE;
+}
+
+/* Indexes the header fields and finds body_offset.
+ *
+ * A line in the header block that is neither a field nor a continuation
+ * (no colon, e.g. "Invalid header", or an mbox "From " line further down)
+ * does NOT end the header block here: the header block ends at the first
+ * empty line (RFC 5322 §2.1).  That is what keeps our body octets identical
+ * to python3-dkim's: its rfc822_parse() splits header and body only at the
+ * first empty line (it skips "From " lines and refuses other colon-less
+ * lines outright), and GMime 3.2 likewise skips such a line and goes on
+ * with the header block.  Treating the line as the start of the body would
+ * move the body hash input by the rest of the header block.  The line and
+ * its continuations are flagged and left out of the index. */
+static void
+message_scan_headers(DksMessage *msg)
+{
+  MessageScan scan = { .current = -1 };
+  gboolean blank_line_found = FALSE;
+  guint line_no = 0;
+  gsize pos = 0;
+
+  while (pos < msg->len) {
+    gsize next;
+    gsize eol = message_line_end(msg->data, msg->len, pos, &next);
+    line_no++;
+
+    if (eol == pos) { /* the empty line: the body starts after it */
+      blank_line_found = TRUE;
+      msg->body_offset = next;
+      break;
+    }
+
+    const char *line = msg->data + pos;
+    if (message_is_wsp((guchar)line[0])) {
+      if (scan.current >= 0) {
+        DksHeader *header = &g_array_index(msg->headers, DksHeader, scan.current);
+        header->raw_len = eol - header->offset;
+      } else if (!scan.in_malformed) {
+        message_note_malformed(msg, &scan, pos, eol, line_no, TRUE);
+        scan.in_malformed = TRUE;
+      }
+    } else {
+      gsize name_len = message_field_name_len(line, eol - pos);
+      if (name_len > 0) {
+        message_add_header(msg, &scan, pos, eol, name_len);
+      } else {
+        message_note_malformed(msg, &scan, pos, eol, line_no, FALSE);
+        scan.current = -1;
+        scan.in_malformed = TRUE;
+      }
+    }
+    pos = next;
+  }
+
+  if (scan.malformed > MESSAGE_MALFORMED_SHOWN)
+    dks_findings_add(msg->findings, DKS_FINDING_WARNING, NULL,
+                     "%u more header lines without a colon are not named here",
+                     scan.malformed - MESSAGE_MALFORMED_SHOWN);
+
+  if (!blank_line_found) {
+    msg->flags |= DKS_MESSAGE_HEADERS_ONLY;
+    msg->body_offset = msg->len;
+  }
+}
+
+/* Where the header block ends: the offset of the empty line, or len. */
+static gsize
+message_header_block_end(const DksMessage *msg)
+{
+  if (msg->flags & DKS_MESSAGE_HEADERS_ONLY)
+    return msg->len;
+  return msg->body_offset - 2;
+}
+
+static void
+message_check_headers(DksMessage *msg)
+{
+  gsize block_end = message_header_block_end(msg);
+
+  for (gsize i = 0; i < block_end; i++) {
+    if ((guchar)msg->data[i] < 0x80)
+      continue;
+    msg->flags |= DKS_MESSAGE_EIGHT_BIT_HEADERS;
+    dks_findings_add(msg->findings, DKS_FINDING_NOTE, NULL,
+                     "the header block holds 8-bit octets (first at offset %"
+                     G_GSIZE_FORMAT "): raw UTF-8 headers need RFC 6532 "
+                     "support end to end, and software that re-encodes them "
+                     "breaks signatures over those fields",
+                     i);
+    break;
+  }
+
+  guint from_fields = 0;
+  for (guint i = 0; i < msg->headers->len; i++) {
+    const DksHeader *header = &g_array_index(msg->headers, DksHeader, i);
+    if (dks_header_is(msg, header, "From"))
+      from_fields++;
+    if (header->raw_len > DKS_MAX_HEADER_FIELD_BYTES) {
+      g_autofree char *name = dks_quote_bytes(msg->data + header->offset,
+                                              header->name_len, MESSAGE_QUOTE_MAX);
+      dks_findings_add(msg->findings, DKS_FINDING_WARNING, NULL,
+                       "header field %u (%s) is %" G_GSIZE_FORMAT " octets long, "
+                       "more than the %u dkimscope expects of one field; "
+                       "RFC 5322 §2.1.1 limits lines to 998 octets",
+                       i + 1, name, header->raw_len, DKS_MAX_HEADER_FIELD_BYTES);
+    }
+  }
+  if (from_fields == 0)
+    dks_findings_add(msg->findings, DKS_FINDING_NOTE, NULL,
+                     "the message has no From field (RFC 5322 §3.6 requires "
+                     "one, and DKIM signs it: RFC 6376 §5.4)");
+  else if (from_fields > 1)
+    dks_findings_add(msg->findings, DKS_FINDING_WARNING, NULL,
+                     "the message has %u From fields; RFC 5322 §3.6 allows one, "
+                     "and RFC 6376 §8.15 warns that a verifier and a mail "
+                     "reader may pick different ones",
+                     from_fields);
+
+  if (msg->flags & DKS_MESSAGE_HEADERS_ONLY)
+    dks_findings_add(msg->findings, DKS_FINDING_NOTE, NULL,
+                     "no empty line after the header fields: only a header "
+                     "block was given, so there is no body to hash");
+}
+
+/* ---- GMime: cross-check and display values ----------------------------- */
+
+/* A GMime value made fit for one line of display: valid UTF-8, control
+ * characters as spaces, trimmed.  NULL stays NULL. */
+static char *
+message_display_value(const char *value)
+{
+  if (value == NULL)
+    return NULL;
+  char *clean = g_utf8_make_valid(value, -1);
+  for (char *p = clean; *p != '\0'; p++) {
+    if ((guchar)*p < 0x20 || *p == 0x7f)
+      *p = ' ';
+  }
+  return g_strstrip(clean);
+}
+
+static void
+message_take_display_values(DksMessage *msg, GMimeMessage *message)
+{
+  InternetAddressList *from = g_mime_message_get_from(message);
+  if (from != NULL && internet_address_list_length(from) > 0) {
+    g_autofree char *text = internet_address_list_to_string(from, NULL, FALSE);
+    msg->from_display = message_display_value(text);
+  }
+  msg->subject_display = message_display_value(g_mime_message_get_subject(message));
+  msg->date_display =
+    message_display_value(g_mime_object_get_header(GMIME_OBJECT(message), "Date"));
+
+  GDateTime *date = g_mime_message_get_date(message); /* owned by message */
+  msg->date_unix = date != NULL ? g_date_time_to_unix(date) : 0;
+}
+
+static gboolean
+message_indexes_offset(const DksMessage *msg, gint64 offset)
+{
+  guint lo = 0, hi = msg->headers->len;
+  while (lo < hi) { /* the index is in offset order */
+    guint mid = lo + (hi - lo) / 2;
+    gint64 at = (gint64)g_array_index(msg->headers, DksHeader, mid).offset;
+    if (at == offset)
+      return TRUE;
+    if (at < offset)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return FALSE;
+}
+
+/* Every field GMime found must start where the byte scan found one.  (The
+ * other way round does not hold: GMime files Content-* fields under the
+ * MIME part, not the message.) */
+static void
+message_crosscheck_fields(DksMessage *msg, GMimeMessage *message)
+{
+  GMimeHeaderList *list = g_mime_object_get_header_list(GMIME_OBJECT(message));
+  int count = list != NULL ? g_mime_header_list_get_count(list) : 0;
+  for (int i = 0; i < count; i++) {
+    GMimeHeader *header = g_mime_header_list_get_header_at(list, i);
+    gint64 offset = g_mime_header_get_offset(header);
+    if (offset < 0 || message_indexes_offset(msg, offset))
+      continue;
+    const char *name = g_mime_header_get_name(header);
+    g_autofree char *quoted = dks_quote_bytes(name, name != NULL ? strlen(name) : 0,
+                                              MESSAGE_QUOTE_MAX);
+    dks_findings_add(msg->findings, DKS_FINDING_NOTE, NULL,
+                     "GMime reads a header field '%s' at offset %" G_GINT64_FORMAT
+                     " where the byte scan found none; dkimscope goes by the "
+                     "byte scan (RFC 5322 §2.2)",
+                     quoted, offset);
+    return; /* one such note is enough */
+  }
+}
+
+/* Lets GMime parse the header block (and the empty line after it: no body,
+ * so no MIME tree to walk and nothing hostile in the body to trip on). */
+static void
+message_consult_gmime(DksMessage *msg)
+{
+  message_gmime_init_once();
+
+  gsize block_end = message_header_block_end(msg);
+  gsize feed_len = (msg->flags & DKS_MESSAGE_HEADERS_ONLY) ? msg->len : msg->body_offset;
+  GMimeStream *stream = g_mime_stream_mem_new_with_buffer(msg->data, feed_len);
+  GMimeParser *parser = g_mime_parser_new_with_stream(stream);
+  g_mime_parser_set_persist_stream(parser, TRUE);
+  g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
+  GMimeMessage *message = g_mime_parser_construct_message(parser, NULL);
+
+  if (message == NULL) {
+    dks_findings_add(msg->findings, DKS_FINDING_NOTE, NULL,
+                     "GMime could not parse the header block; the header "
+                     "fields were found by dkimscope's own byte scan");
+  } else {
+    gint64 gmime_end = g_mime_parser_get_headers_end(parser);
+    gint64 scan_end = (msg->flags & DKS_MESSAGE_HEADERS_ONLY) ? -1 : (gint64)block_end;
+    if (gmime_end != scan_end) {
+      g_autofree char *gmime_text = gmime_end < 0
+        ? g_strdup("nowhere (no end found)")
+        : g_strdup_printf("offset %" G_GINT64_FORMAT, gmime_end);
+      dks_findings_add(msg->findings, DKS_FINDING_NOTE, NULL,
+                       "GMime ends the header block at %s, the byte scan at "
+                       "offset %" G_GSIZE_FORMAT " (%s); dkimscope goes by the "
+                       "byte scan: the header block ends at the first empty "
+                       "line (RFC 5322 §2.1)",
+                       gmime_text, block_end,
+                       scan_end < 0 ? "no empty line" : "the first empty line");
+    }
+    message_crosscheck_fields(msg, message);
+    message_take_display_values(msg, message);
+    g_object_unref(message);
+  }
+  g_object_unref(parser);
+  g_object_unref(stream);
+}
+
+/* ---- public API -------------------------------------------------------- */
+
+void
+dks_message_free(DksMessage *msg)
+{
+  if (msg == NULL)
+    return;
+  g_clear_pointer(&msg->bytes, g_bytes_unref);
+  g_clear_pointer(&msg->headers, g_array_unref);
+  g_clear_pointer(&msg->findings, g_ptr_array_unref);
+  g_free(msg->from_display);
+  g_free(msg->subject_display);
+  g_free(msg->date_display);
+  g_free(msg);
+}
+
+DksMessage *
+dks_message_new_from_data(const char *data, gsize len, GError **error)
+{
+  if (len > DKS_MAX_MESSAGE_BYTES) {
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE,
+                "the message is %" G_GSIZE_FORMAT " octets; dkimscope reads at "
+                "most %u",
+                len, DKS_MAX_MESSAGE_BYTES);
+    return NULL;
+  }
+  if (data == NULL || len == 0) {
+    g_set_error_literal(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+                        "the input is empty: no message to check");
+    return NULL;
+  }
+
+  g_autoptr(DksMessage) msg = g_new0(DksMessage, 1);
+  msg->original_len = len;
+  msg->findings = dks_findings_new();
+  msg->headers = g_array_new(FALSE, FALSE, sizeof(DksHeader));
+
+  const char *input = data;
+  gsize input_len = len;
+  message_drop_mbox_from(&input, &input_len, msg);
+
+  gsize copy_len = 0;
+  char *copy = message_copy_with_crlf(input, input_len, msg, &copy_len);
+  /* The copy has one NUL past its end, so C string helpers cannot run off
+   * it; len excludes that NUL. */
+  msg->bytes = g_bytes_new_take(copy, copy_len);
+  msg->data = copy;
+  msg->len = copy_len;
+
+  message_scan_headers(msg);
+  if (msg->headers->len == 0) {
+    g_set_error_literal(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+                        "no header field found: the input does not start "
+                        "with 'Name: value' lines, so it is not a mail message");
+    return NULL;
+  }
+  message_check_headers(msg);
+  message_consult_gmime(msg);
+  return g_steal_pointer(&msg);
+}
+
+/* Reads all of fd, failing once more than DKS_MAX_MESSAGE_BYTES arrive. */
+static GByteArray *
+message_read_fd(int fd, const char *display, GError **error)
+{
+  g_autoptr(GByteArray) buffer = g_byte_array_new();
+  guint8 chunk[MESSAGE_READ_CHUNK];
+
+  for (;;) {
+    ssize_t got = read(fd, chunk, sizeof chunk);
+    if (got < 0) {
+      if (errno == EINTR)
+        continue;
+      int saved = errno;
+      g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(saved),
+                  "cannot read %s: %s", display, g_strerror(saved));
+      return NULL;
+    }
+    if (got == 0)
+      break;
+    if (buffer->len + (gsize)got > DKS_MAX_MESSAGE_BYTES) {
+      g_set_error(error, G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE,
+                  "%s is larger than %u octets, the most dkimscope reads",
+                  display, DKS_MAX_MESSAGE_BYTES);
+      return NULL;
+    }
+    g_byte_array_append(buffer, chunk, (guint)got);
+  }
+  return g_steal_pointer(&buffer);
+}
+
+DksMessage *
+dks_message_new_from_file(const char *path, GError **error)
+{
+  if (path == NULL) {
+    g_set_error_literal(error, G_FILE_ERROR, G_FILE_ERROR_INVAL, "no file name given");
+    return NULL;
+  }
+
+  gboolean is_stdin = strcmp(path, "-") == 0;
+  g_autofree char *display = is_stdin ? g_strdup("standard input")
+                                      : g_filename_display_name(path);
+  int fd = is_stdin ? STDIN_FILENO : g_open(path, O_RDONLY | O_CLOEXEC, 0);
+  if (fd < 0) {
+    int saved = errno;
+    g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(saved),
+                "cannot open %s: %s", display, g_strerror(saved));
+    return NULL;
+  }
+
+  /* Refuse what cannot be a message before reading it. */
+  struct stat st;
+  gboolean have_stat = fstat(fd, &st) == 0;
+  g_autoptr(GByteArray) buffer = NULL;
+  if (have_stat && S_ISDIR(st.st_mode)) {
+    g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_ISDIR, "%s is a directory", display);
+  } else if (have_stat && S_ISREG(st.st_mode) &&
+             (guint64)st.st_size > DKS_MAX_MESSAGE_BYTES) {
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE,
+                "%s is %" G_GUINT64_FORMAT " octets, more than the %u "
+                "dkimscope reads",
+                display, (guint64)st.st_size, DKS_MAX_MESSAGE_BYTES);
+  } else {
+    buffer = message_read_fd(fd, display, error);
+  }
+  if (!is_stdin)
+    close(fd);
+  if (buffer == NULL)
+    return NULL;
+  return dks_message_new_from_data((const char *)buffer->data, buffer->len, error);
+}
+
+const DksHeader *
+dks_message_header(const DksMessage *msg, guint index)
+{
+  if (msg == NULL || msg->headers == NULL || index >= msg->headers->len)
+    return NULL;
+  return &g_array_index(msg->headers, DksHeader, index);
+}
+
+/* Not NUL-terminated: the name is h->name_len octets long. */
+const char *
+dks_header_name(const DksMessage *msg, const DksHeader *h)
+{
+  return msg->data + h->offset;
+}
+
+/* Not NUL-terminated: the field is h->raw_len octets long. */
+const char *
+dks_header_raw(const DksMessage *msg, const DksHeader *h)
+{
+  return msg->data + h->offset;
+}
+
+const char *
+dks_header_value(const DksMessage *msg, const DksHeader *h, gsize *len)
+{
+  const char *raw = msg->data + h->offset;
+  gsize pos = h->name_len;
+  /* The scan only indexes "name [WSP] ':'", so the colon is there. */
+  while (pos < h->raw_len && raw[pos] != ':')
+    pos++;
+  if (pos < h->raw_len)
+    pos++;
+  if (len != NULL)
+    *len = h->raw_len - pos;
+  return raw + pos;
+}
+
+gboolean
+dks_header_is(const DksMessage *msg, const DksHeader *h, const char *name)
+{
+  if (msg == NULL || h == NULL || name == NULL)
+    return FALSE;
+  gsize name_len = strlen(name);
+  return h->name_len == name_len &&
+         g_ascii_strncasecmp(msg->data + h->offset, name, name_len) == 0;
+}
+
+const char *
+dks_message_body(const DksMessage *msg, gsize *len)
+{
+  if (len != NULL)
+    *len = msg->len - msg->body_offset;
+  return msg->data + msg->body_offset;
+}
+
+gboolean
+dks_message_has_body(const DksMessage *msg)
+{
+  return msg != NULL && !(msg->flags & DKS_MESSAGE_HEADERS_ONLY);
+}
