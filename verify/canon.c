@@ -1,0 +1,475 @@
+/* canon.c — DKIM canonicalization (RFC 6376 §3.4) and the two hash inputs
+ * (§3.7).
+ *
+ * Line model: only CRLF ends a line.  A bare CR or a bare LF in hostile input
+ * is an ordinary octet of the line it sits in (so WSP before it is not
+ * "trailing"), which is what python3-dkim's regular expressions do too.
+ *
+ * The body is canonicalized in one pass without copying: content is handed
+ * on as slices of the input, empty lines are only counted and emitted once
+ * content follows them (trailing empty lines thus vanish), and an output
+ * sink counts the canonical length while feeding at most l= octets to the
+ * hash (or to a bounded copy for the teaching view). */
+#include "verify/canon.h"
+
+#include <string.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+
+#include "parse/limits.h"
+
+static const char crlf_run[] =
+  "\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n";
+
+static gboolean
+is_wsp(char c)
+{
+  return c == ' ' || c == '\t';
+}
+
+static gboolean
+is_crlf_at(const char *p, gsize i, gsize len)
+{
+  return i + 1 < len && p[i] == '\r' && p[i + 1] == '\n';
+}
+
+/* ---------------------------------------------------------------- hashes */
+
+DksHash
+dks_algorithm_hash(DksAlgorithm alg)
+{
+  /* ed25519-sha256 and rsa-sha256 hash with SHA-256; an unknown a= never
+   * reaches a hash, SHA-256 is a harmless default. */
+  return alg == DKS_ALG_RSA_SHA1 ? DKS_HASH_SHA1 : DKS_HASH_SHA256;
+}
+
+const char *
+dks_hash_name(DksHash hash)
+{
+  return hash == DKS_HASH_SHA1 ? "sha1" : "sha256";
+}
+
+gsize
+dks_hash_size(DksHash hash)
+{
+  return hash == DKS_HASH_SHA1 ? 20 : 32;
+}
+
+static const EVP_MD *
+hash_md(DksHash hash)
+{
+  return hash == DKS_HASH_SHA1 ? EVP_sha1() : EVP_sha256();
+}
+
+gsize
+dks_digest(DksHash hash, const void *data, gsize len, guint8 *out)
+{
+  unsigned int out_len = 0;
+
+  if (EVP_Digest(data, len, out, &out_len, hash_md(hash), NULL) != 1) {
+    /* Only a broken OpenSSL build gets here; never leave its errors behind
+     * for an unrelated later call to report. */
+    ERR_clear_error();
+    return 0;
+  }
+  return out_len;
+}
+
+/* ------------------------------------------------------------ body sink */
+
+/* Where canonical body octets go: always counted, then hashed (up to l=) or
+ * copied (up to max_len). */
+typedef struct {
+  EVP_MD_CTX *md;     /* NULL when copying */
+  GString *copy;      /* NULL when hashing */
+  gsize copy_max;
+  gboolean has_limit;
+  guint64 limit;
+  guint64 total;      /* canonical length so far */
+  guint64 hashed;     /* octets given to md */
+  gboolean md_failed;
+} BodySink;
+
+static void
+sink_put(BodySink *sink, const char *p, gsize n)
+{
+  guint64 take = n;
+
+  if (n == 0)
+    return;
+  if (sink->has_limit) {
+    guint64 room = sink->total >= sink->limit ? 0 : sink->limit - sink->total;
+    take = MIN(take, room);
+  }
+  sink->total += n;
+
+  if (sink->md != NULL && take > 0) {
+    if (EVP_DigestUpdate(sink->md, p, (size_t)take) != 1)
+      sink->md_failed = TRUE;
+    sink->hashed += take;
+  }
+  if (sink->copy != NULL && sink->copy->len < sink->copy_max) {
+    gsize room = sink->copy_max - sink->copy->len;
+    g_string_append_len(sink->copy, p, (gssize)MIN((guint64)room, take));
+  }
+}
+
+/* The copy is full: the rest of the body cannot change what we return. */
+static gboolean
+sink_done(const BodySink *sink)
+{
+  return sink->copy != NULL && sink->md == NULL &&
+         sink->copy->len >= sink->copy_max;
+}
+
+/* --------------------------------------------------- body canonicalizer */
+
+typedef struct {
+  DksCanon canon;
+  BodySink *sink;
+  guint64 blank_lines;      /* empty lines held back until content follows */
+  gboolean line_has_content;/* current line emitted something */
+  gboolean pending_wsp;     /* relaxed: a WSP run not emitted yet */
+  gboolean emitted;         /* anything emitted at all */
+} BodyCanon;
+
+static void
+emit_held_blank_lines(BodyCanon *bc)
+{
+  while (bc->blank_lines > 0) {
+    guint64 n = MIN(bc->blank_lines, (guint64)(sizeof crlf_run - 1) / 2);
+    sink_put(bc->sink, crlf_run, (gsize)n * 2);
+    bc->blank_lines -= n;
+  }
+}
+
+/* Content octets of the current line (never WSP in relaxed mode, never the
+ * CRLF that ends the line). */
+static void
+emit_content(BodyCanon *bc, const char *p, gsize n)
+{
+  if (n == 0)
+    return;
+  emit_held_blank_lines(bc);
+  if (bc->pending_wsp) {
+    sink_put(bc->sink, " ", 1);
+    bc->pending_wsp = FALSE;
+  }
+  sink_put(bc->sink, p, n);
+  bc->line_has_content = TRUE;
+  bc->emitted = TRUE;
+}
+
+static void
+end_line(BodyCanon *bc)
+{
+  bc->pending_wsp = FALSE; /* relaxed: WSP at the end of a line goes */
+  if (bc->line_has_content)
+    sink_put(bc->sink, "\r\n", 2);
+  else
+    bc->blank_lines++;
+  bc->line_has_content = FALSE;
+}
+
+/* Length of the run of ordinary line octets at i: up to the next CRLF, and
+ * in relaxed mode also up to the next WSP.  Simple mode jumps from CR to CR,
+ * so a long line costs one memchr, not a loop per octet. */
+static gsize
+content_run(const BodyCanon *bc, const char *body, gsize i, gsize len)
+{
+  gsize j = i;
+
+  if (bc->canon == DKS_CANON_RELAXED) {
+    while (j < len && !is_crlf_at(body, j, len) && !is_wsp(body[j]))
+      j++;
+    return j - i;
+  }
+  while (j < len && !is_crlf_at(body, j, len)) {
+    const char *cr = memchr(body + j + 1, '\r', len - j - 1);
+    j = cr != NULL ? (gsize)(cr - body) : len;
+  }
+  return j - i;
+}
+
+static void
+body_finish(BodyCanon *bc)
+{
+  /* A last line without CRLF: its WSP run counts as content (there is no
+   * line end to be trailing before, python3-dkim keeps it too), and the
+   * missing CRLF is added (§3.4.3, §3.4.4). */
+  if (bc->pending_wsp) {
+    bc->pending_wsp = FALSE;
+    emit_content(bc, " ", 1);
+  }
+  if (bc->line_has_content)
+    sink_put(bc->sink, "\r\n", 2);
+  /* Held blank lines are trailing: ignored.  An empty simple body is one
+   * CRLF (§3.4.3); an empty relaxed body stays empty (§3.4.4). */
+  if (!bc->emitted && bc->canon == DKS_CANON_SIMPLE)
+    sink_put(bc->sink, "\r\n", 2);
+}
+
+static void
+body_run(const char *body, gsize len, DksCanon canon, BodySink *sink)
+{
+  BodyCanon bc = { .canon = canon, .sink = sink };
+  gsize i = 0;
+
+  if (body == NULL)
+    len = 0;
+  while (i < len && !sink_done(sink)) {
+    if (is_crlf_at(body, i, len)) {
+      end_line(&bc);
+      i += 2;
+    } else if (canon == DKS_CANON_RELAXED && is_wsp(body[i])) {
+      bc.pending_wsp = TRUE;
+      i++;
+    } else {
+      gsize n = content_run(&bc, body, i, len);
+      emit_content(&bc, body + i, n);
+      i += n;
+    }
+  }
+  if (!sink_done(sink))
+    body_finish(&bc);
+}
+
+void
+dks_body_hash(const char *body, gsize len, DksCanon canon, DksHash hash,
+              gboolean has_limit, guint64 limit, DksBodyHash *out)
+{
+  BodySink sink = { .has_limit = has_limit, .limit = limit };
+  unsigned int digest_len = 0;
+
+  memset(out, 0, sizeof *out);
+  sink.md = EVP_MD_CTX_new();
+  if (sink.md == NULL || EVP_DigestInit_ex(sink.md, hash_md(hash), NULL) != 1)
+    sink.md_failed = TRUE;
+  else
+    body_run(body, len, canon, &sink);
+
+  if (!sink.md_failed &&
+      EVP_DigestFinal_ex(sink.md, out->digest, &digest_len) == 1)
+    out->digest_len = digest_len;
+  else
+    ERR_clear_error(); /* digest_len stays 0: no digest can match bh= */
+  EVP_MD_CTX_free(sink.md);
+
+  out->canon_body_len = sink.total;
+  out->hashed_len = sink.hashed;
+  out->l_exceeds_body = has_limit && limit > sink.total;
+}
+
+GBytes *
+dks_body_canonicalize(const char *body, gsize len, DksCanon canon,
+                      gsize max_len)
+{
+  BodySink sink = { .copy_max = max_len };
+
+  sink.copy = g_string_sized_new(MIN(max_len, len) + 2);
+  body_run(body, len, canon, &sink);
+  return g_string_free_to_bytes(sink.copy);
+}
+
+/* ---------------------------------------------------------- header canon */
+
+/* Relaxed header canonicalization (§3.4.2): name lower-cased with WSP before
+ * the colon removed; value unfolded (every CRLF dropped: inside one field a
+ * CRLF only ever precedes WSP), WSP runs reduced to one SP, WSP at both ends
+ * of the value removed. */
+static void
+header_relaxed(const char *raw, gsize raw_len, GString *out)
+{
+  const char *colon = memchr(raw, ':', raw_len);
+  gsize name_end = colon != NULL ? (gsize)(colon - raw) : raw_len;
+  gsize trimmed = name_end;
+  gboolean pending_wsp = FALSE, value_started = FALSE;
+
+  while (trimmed > 0 && (is_wsp(raw[trimmed - 1]) || raw[trimmed - 1] == '\r' ||
+                         raw[trimmed - 1] == '\n'))
+    trimmed--;
+  for (gsize i = 0; i < trimmed; i++)
+    g_string_append_c(out, g_ascii_tolower(raw[i]));
+  if (colon == NULL)
+    return; /* not a field (no colon): the lower-cased text is all we have */
+  g_string_append_c(out, ':');
+
+  for (gsize i = name_end + 1; i < raw_len; i++) {
+    if (is_crlf_at(raw, i, raw_len)) {
+      i++; /* unfold */
+      continue;
+    }
+    if (is_wsp(raw[i])) {
+      pending_wsp = value_started; /* leading WSP is dropped */
+      continue;
+    }
+    if (pending_wsp)
+      g_string_append_c(out, ' ');
+    pending_wsp = FALSE;
+    value_started = TRUE;
+    g_string_append_c(out, raw[i]);
+  }
+}
+
+void
+dks_header_canonicalize(const char *raw, gsize raw_len, DksCanon canon,
+                        gboolean append_crlf, GString *out)
+{
+  if (raw == NULL)
+    raw_len = 0;
+  if (canon == DKS_CANON_RELAXED)
+    header_relaxed(raw, raw_len, out);
+  else
+    g_string_append_len(out, raw, (gssize)raw_len);
+  if (append_crlf)
+    g_string_append_len(out, "\r\n", 2);
+}
+
+/* ---------------------------------------------------- header hash input */
+
+void
+dks_signed_field_free(DksSignedField *field)
+{
+  if (field == NULL)
+    return;
+  g_free(field->name);
+  g_free(field);
+}
+
+static gboolean
+is_fws(char c)
+{
+  return is_wsp(c) || c == '\r' || c == '\n';
+}
+
+/* Copy of a DKIM-Signature field with the value of every tag named exactly
+ * "b" removed (§3.7: "the value of the b= tag (including all surrounding
+ * whitespace) deleted").  Works on the tag-list after the colon: each tag
+ * starts after ';' (or the colon), possibly after FWS; "b" followed by FWS
+ * and '=' keeps everything up to the '=' and drops all up to the next ';'
+ * or the end.  "bh" and other names are left alone. */
+static GString *
+signature_without_b_value(const char *raw, gsize raw_len)
+{
+  const char *colon = memchr(raw, ':', raw_len);
+  GString *out = g_string_sized_new(raw_len);
+  gsize i;
+
+  if (colon == NULL) {
+    g_string_append_len(out, raw, (gssize)raw_len);
+    return out;
+  }
+  i = (gsize)(colon - raw) + 1;
+  g_string_append_len(out, raw, (gssize)i);
+
+  while (i < raw_len) {
+    const char *semi = memchr(raw + i, ';', raw_len - i);
+    gsize tag_end = semi != NULL ? (gsize)(semi - raw) : raw_len;
+    gsize j = i;
+
+    while (j < tag_end && is_fws(raw[j]))
+      j++;
+    if (j < tag_end && raw[j] == 'b') {
+      gsize k = j + 1;
+      while (k < tag_end && is_fws(raw[k]))
+        k++;
+      if (k < tag_end && raw[k] == '=') {
+        g_string_append_len(out, raw + i, (gssize)(k + 1 - i));
+        i = tag_end;
+      }
+    }
+    /* the rest of this tag (all of it unless it was b=), and its ';' */
+    g_string_append_len(out, raw + i, (gssize)(tag_end - i));
+    i = tag_end;
+    if (i < raw_len) {
+      g_string_append_c(out, ';');
+      i++;
+    }
+  }
+  return out;
+}
+
+/* An h= entry as written may carry FWS around it; header names never do. */
+static char *
+trimmed_name(const char *name)
+{
+  gsize start = 0, end = strlen(name);
+
+  while (start < end && is_fws(name[start]))
+    start++;
+  while (end > start && is_fws(name[end - 1]))
+    end--;
+  return g_strndup(name + start, end - start);
+}
+
+/* §5.4.2: the bottom-most instance of name not used yet, or -1.  The
+ * signature being verified is never a candidate: it did not exist when it
+ * was made (§5.4: a signature MUST NOT sign itself), so selecting it could
+ * only make an honest signature fail. */
+static gint
+select_bottom_up(const DksMessage *msg, const char *name, const gboolean *used,
+                 guint skip_index)
+{
+  if (*name == '\0')
+    return -1;
+  for (guint i = msg->headers->len; i > 0; i--) {
+    guint idx = i - 1;
+    if (used[idx] || idx == skip_index)
+      continue;
+    if (dks_header_is(msg, dks_message_header(msg, idx), name))
+      return (gint)idx;
+  }
+  return -1;
+}
+
+static void
+append_field(const DksMessage *msg, guint index, DksCanon canon,
+             gboolean append_crlf, GString *out)
+{
+  const DksHeader *h = dks_message_header(msg, index);
+
+  dks_header_canonicalize(dks_header_raw(msg, h), h->raw_len, canon,
+                          append_crlf, out);
+}
+
+GBytes *
+dks_header_hash_input(const DksMessage *msg, const DksSignature *sig,
+                      GPtrArray **fields)
+{
+  g_autoptr(GString) out = g_string_new(NULL);
+  g_autoptr(GPtrArray) selected =
+    g_ptr_array_new_with_free_func((GDestroyNotify)dks_signed_field_free);
+  guint n_headers = msg->headers != NULL ? msg->headers->len : 0;
+  g_autofree gboolean *used = g_new0(gboolean, n_headers + 1);
+  guint n_names = sig->signed_headers != NULL ? sig->signed_headers->len : 0;
+
+  /* The parser caps h= already; the cap here keeps this loop bounded even
+   * if it did not. */
+  n_names = MIN(n_names, DKS_MAX_SIGNED_HEADERS);
+  for (guint i = 0; i < n_names; i++) {
+    const char *written = g_ptr_array_index(sig->signed_headers, i);
+    g_autofree char *name = trimmed_name(written != NULL ? written : "");
+    gint idx = select_bottom_up(msg, name, used, sig->header_index);
+    DksSignedField *field = g_new0(DksSignedField, 1);
+
+    if (idx >= 0) {
+      used[idx] = TRUE;
+      append_field(msg, (guint)idx, sig->header_canon, TRUE, out);
+    }
+    field->name = g_strdup(written != NULL ? written : "");
+    field->header_index = idx;
+    g_ptr_array_add(selected, field);
+  }
+
+  if (sig->header_index < n_headers) {
+    const DksHeader *h = dks_message_header(msg, sig->header_index);
+    g_autoptr(GString) blanked =
+      signature_without_b_value(dks_header_raw(msg, h), h->raw_len);
+    dks_header_canonicalize(blanked->str, blanked->len, sig->header_canon,
+                            FALSE, out);
+  }
+
+  if (fields != NULL)
+    *fields = g_steal_pointer(&selected);
+  return g_string_free_to_bytes(g_steal_pointer(&out));
+}

@@ -1,0 +1,40 @@
+/* crypto.h — public keys from key records and signature checks (OpenSSL).
+ * OpenSSL objects never leave this module. */
+#pragma once
+#include <glib.h>
+#include "parse/keyrecord.h"
+#include "verify/canon.h"
+
+typedef struct DksPublicKey DksPublicKey;
+
+typedef enum {
+  DKS_KEY_FORMAT_SPKI,      /* SubjectPublicKeyInfo (the RFC 6376 form) */
+  DKS_KEY_FORMAT_PKCS1,     /* bare RSAPublicKey: accepted with a warning */
+  DKS_KEY_FORMAT_ED25519_RAW, /* 32 octets, RFC 8463 §4.2 */
+} DksKeyFormat;
+
+/* Loads the decoded p= for the given k= type.  On failure returns NULL and
+ * sets *why (when why is non-NULL) to a newly allocated English explanation,
+ * which the caller frees with g_free ("p= is 44 octets; an Ed25519
+ * key is 32 octets (RFC 8463 §4.2)", "not a DER SubjectPublicKeyInfo", "the
+ * key inside p= is an EC key, k= says rsa", ...).  Caller frees. */
+DksPublicKey *dks_public_key_load(GBytes *der, DksKeyType type, char **why);
+void dks_public_key_free(DksPublicKey *key);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(DksPublicKey, dks_public_key_free)
+
+DksKeyType dks_public_key_type(const DksPublicKey *key);
+/* A remark about a key that loaded but is not quite as RFC 6376 wants it
+ * (bare PKCS#1 RSAPublicKey, octets after the DER key), or NULL.  Static
+ * string. */
+const char *dks_public_key_warning(const DksPublicKey *key);
+DksKeyFormat dks_public_key_format(const DksPublicKey *key);
+guint dks_public_key_bits(const DksPublicKey *key);
+/* SHA-256 fingerprint of the key material, hex, for evidence.  Caller frees. */
+char *dks_public_key_fingerprint(const DksPublicKey *key);
+
+/* Verifies signature over data: RSA PKCS#1 v1.5 with hash (the data is
+ * hashed here), or Ed25519 over the SHA-256 digest of data (RFC 8463 §3).
+ * Returns TRUE when it verifies. */
+gboolean dks_public_key_verify(const DksPublicKey *key, DksHash hash,
+                               const void *data, gsize len,
+                               GBytes *signature);
