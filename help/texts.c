@@ -1,0 +1,144 @@
+/* texts.c — the words.  Tables indexed by enum so a new check or reason
+ * without text fails the static assertions below, not a user. */
+#include "help/texts.h"
+
+typedef struct {
+  const char *title;
+  const char *purpose;
+} CheckText;
+
+static const CheckText check_texts[] = {
+  [DKS_CHECK_SIGNATURE_SYNTAX] = {"Signature syntax",
+    "The DKIM-Signature field is a valid tag-list with every required tag "
+    "(v a b bh d h s) and v=1 (RFC 6376 §3.2, §3.5)."},
+  [DKS_CHECK_ALGORITHM] = {"Signing algorithm",
+    "a= names an algorithm this verifier knows; rsa-sha1 is no longer "
+    "acceptable (RFC 6376 §3.3, RFC 8301, RFC 8463)."},
+  [DKS_CHECK_IDENTITY] = {"Signing identity",
+    "i= (the agent or user identifier) is in d= or one of its subdomains "
+    "(RFC 6376 §3.5)."},
+  [DKS_CHECK_FROM_SIGNED] = {"From header signed",
+    "h= lists the From header field, which a signature must cover "
+    "(RFC 6376 §5.4)."},
+  [DKS_CHECK_TIMESTAMPS] = {"Signature time",
+    "t= (signed at) is not in the future and x= (expires) is not in the past "
+    "(RFC 6376 §3.5)."},
+  [DKS_CHECK_KEY_LOOKUP] = {"Key lookup in DNS",
+    "The public key is fetched as a TXT record at <s>._domainkey.<d> "
+    "(RFC 6376 §3.6.2)."},
+  [DKS_CHECK_KEY_RECORD] = {"Key record",
+    "The TXT record is a valid DKIM key record whose tags allow this "
+    "signature (RFC 6376 §3.6.1, RFC 8463 §4)."},
+  [DKS_CHECK_KEY_STRENGTH] = {"Key type and size",
+    "The key is an Ed25519 key or an RSA key of at least 1024 bits "
+    "(RFC 8301 §3.2)."},
+  [DKS_CHECK_BODY_HASH] = {"Body hash",
+    "The body, canonicalized as c= says and cut at l=, hashes to the value "
+    "in bh= (RFC 6376 §3.7)."},
+  [DKS_CHECK_HEADER_SIGNATURE] = {"Header signature",
+    "b= is a valid signature, by the published key, over the headers listed "
+    "in h= and the DKIM-Signature itself (RFC 6376 §3.7, §6.1.3)."},
+};
+G_STATIC_ASSERT(G_N_ELEMENTS(check_texts) == DKS_CHECK_COUNT);
+
+static const char *const reason_lines[] = {
+  [DKS_REASON_NONE] = "Not decided yet.",
+  [DKS_REASON_PASS] = "The signature is valid: this domain really signed this message.",
+  [DKS_REASON_BODY_HASH_MISMATCH] =
+    "The message body was changed after it was signed.",
+  [DKS_REASON_SIGNATURE_MISMATCH] =
+    "The signed headers were changed after signing, or DNS publishes a "
+    "different key than the one that signed.",
+  [DKS_REASON_KEY_NOT_FOUND] =
+    "The sender's public key is not published in DNS at the selector the "
+    "signature names.",
+  [DKS_REASON_KEY_REVOKED] =
+    "The sender's DNS publishes this selector with an empty key: the key "
+    "was revoked.",
+  [DKS_REASON_KEY_SYNTAX] =
+    "The key record in the sender's DNS is malformed, so no verifier can "
+    "use it.",
+  [DKS_REASON_KEY_HASH_NOT_ALLOWED] =
+    "The key record forbids the hash algorithm this signature uses.",
+  [DKS_REASON_KEY_ALGORITHM_MISMATCH] =
+    "The key in DNS is of a different type than the signature's algorithm.",
+  [DKS_REASON_SIGNATURE_SYNTAX] =
+    "The DKIM-Signature header is malformed, so it cannot be checked.",
+  [DKS_REASON_ALGORITHM_UNSUPPORTED] =
+    "The signature uses an algorithm that DKIM verifiers do not support.",
+  [DKS_REASON_FROM_NOT_SIGNED] =
+    "The signature does not cover the From header, which DKIM requires.",
+  [DKS_REASON_DOMAIN_MISMATCH] =
+    "The signing identity (i=) is not within the signing domain (d=), or "
+    "the key forbids subdomain identities.",
+  [DKS_REASON_L_EXCEEDS_BODY] =
+    "The signature claims more body than the message has: the body was "
+    "cut short.",
+  [DKS_REASON_SIGNATURE_EXPIRED] = "The signature has expired (x= is in the past).",
+  [DKS_REASON_SIGNATURE_FUTURE] =
+    "The signature claims to be made in the future (t=): the signer's clock "
+    "is wrong.",
+  [DKS_REASON_ALGORITHM_DEPRECATED] =
+    "The signature uses rsa-sha1, which receivers must no longer accept "
+    "(RFC 8301).",
+  [DKS_REASON_KEY_TOO_SHORT] =
+    "The RSA key is shorter than 1024 bits, which receivers must no longer "
+    "accept (RFC 8301).",
+  [DKS_REASON_DNS_TEMPERROR] =
+    "The DNS lookup for the key failed for now; the answer may be different "
+    "later.",
+  [DKS_REASON_DNSSEC_BOGUS] =
+    "The DNS answer for the key failed DNSSEC validation and cannot be "
+    "trusted.",
+  [DKS_REASON_BODY_NOT_CHECKED] =
+    "Only the headers were given: the header signature was checked, the "
+    "body could not be.",
+};
+G_STATIC_ASSERT(G_N_ELEMENTS(reason_lines) == DKS_REASON_COUNT);
+
+const char *
+dks_help_check_title(DksCheckId check)
+{
+  return check < DKS_CHECK_COUNT ? check_texts[check].title : "Unknown check";
+}
+
+const char *
+dks_help_check_purpose(DksCheckId check)
+{
+  return check < DKS_CHECK_COUNT ? check_texts[check].purpose : "";
+}
+
+const char *
+dks_help_reason_line(DksReason reason)
+{
+  return reason < DKS_REASON_COUNT ? reason_lines[reason] : "";
+}
+
+const char *
+dks_help_result_words(DksResult result)
+{
+  switch (result) {
+  case DKS_RESULT_PASS: return "pass: the signature verifies";
+  case DKS_RESULT_FAIL: return "fail: the signature does not verify";
+  case DKS_RESULT_NEUTRAL: return "neutral: the signature could only be checked in part";
+  case DKS_RESULT_POLICY: return "policy: valid or not, receivers must reject it (RFC 8301)";
+  case DKS_RESULT_TEMPERROR: return "temperror: a temporary failure; try again later";
+  case DKS_RESULT_PERMERROR: return "permerror: the signature cannot be checked at all";
+  case DKS_RESULT_NONE: break;
+  }
+  return "none: no DKIM signature";
+}
+
+const char *
+dks_help_party_words(DksParty party)
+{
+  switch (party) {
+  case DKS_PARTY_SENDER_DNS: return "the sender's DNS administrator";
+  case DKS_PARTY_SENDER_MAIL: return "the sender's mail system or mail provider";
+  case DKS_PARTY_INTERMEDIARY: return "a system that changed the message on the way";
+  case DKS_PARTY_RECEIVER: return "the receiving side (its DNS resolver)";
+  case DKS_PARTY_INPUT: return "nobody upstream: the input given here is incomplete";
+  case DKS_PARTY_NONE: break;
+  }
+  return "nobody";
+}

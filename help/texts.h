@@ -1,0 +1,20 @@
+/* texts.h — every user-facing word about a check or a reason, in one
+ * place.  Front ends look texts up here; nothing else hard-codes them. */
+#pragma once
+#include "verify/check.h"
+
+/* Short title of a check ("Key lookup in DNS").  Static string. */
+const char *dks_help_check_title(DksCheckId check);
+
+/* What the check verifies, one sentence with its RFC section. */
+const char *dks_help_check_purpose(DksCheckId check);
+
+/* One line a support agent can read out for a signature's verdict
+ * ("The sender's public key is not published in DNS."). */
+const char *dks_help_reason_line(DksReason reason);
+
+/* The RFC 8601 result in plain words ("fail: the signature is broken"). */
+const char *dks_help_result_words(DksResult result);
+
+/* Who must act, in words ("the sender's DNS administrator"). */
+const char *dks_help_party_words(DksParty party);

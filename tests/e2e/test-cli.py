@@ -1,0 +1,178 @@
+#!/usr/bin/env python3
+"""The command line as a user meets it: exit codes, errors on bad input,
+stdin, JSON shape, hostile bytes kept off the terminal, the demo, and the
+live DNS path against a real unbound on loopback."""
+import json
+import os
+import socket
+import sys
+import tempfile
+import time
+
+import dkstest
+from fixturezones import fixture_rows, zone_args, zone_pairs
+
+tap = dkstest.Tap()
+ROWS = fixture_rows()
+
+
+def fixture(reason, result=None):
+    """Path and row of the first single-signature fixture with this reason."""
+    counts = {}
+    for r in ROWS:
+        counts[r["file"]] = counts.get(r["file"], 0) + 1
+    for r in ROWS:
+        if r["expected_reason"] == reason and counts[r["file"]] == 1 and \
+                (result is None or r["expected_result"] == result):
+            return os.path.join(dkstest.FIXTURES, r["file"]), r
+    raise LookupError(reason)
+
+
+def one_line_error(err):
+    lines = err.decode(errors="replace").strip().splitlines()
+    return len(lines) == 1 and lines[0].startswith("dkimscope: ")
+
+
+def test_usage_errors():
+    for args, what in [(["--bogus"], "unknown option"),
+                       (["--report=xml", "x"], "bad --report"),
+                       (["--now", "abc", "x"], "bad --now"),
+                       (["--resolver", "not-an-ip", "x"], "bad --resolver"),
+                       (["--resolver", "127.0.0.1@99999", "x"], "bad port"),
+                       (["--dns-timeout", "0", "x"], "bad timeout"),
+                       (["--resolver", "127.0.0.1", "--dns-zone", "z", "x"], "zone and resolver")]:
+        code, out, err = dkstest.run(args)
+        tap.ok(code == 64 and one_line_error(err), f"usage error exits 64: {what}",
+               f"exit {code}, stderr {err!r}")
+    code, out, _ = dkstest.run(["--version"])
+    tap.ok(code == 0 and out.startswith(b"dkimscope "), "--version")
+    code, out, _ = dkstest.run(["--help"])
+    tap.ok(code == 0 and b"Exit status" in out and b"--dns-zone" in out, "--help lists options and exit codes")
+
+
+def test_unreadable_input(zones):
+    tmp = tempfile.mkdtemp(prefix="dks-cli-")
+    empty = os.path.join(tmp, "empty.eml")
+    open(empty, "wb").close()
+    garbage = os.path.join(tmp, "garbage.eml")
+    with open(garbage, "wb") as f:
+        f.write(bytes(range(256)) * 40)
+    for path, what in [(os.path.join(tmp, "missing.eml"), "missing file"),
+                       (tmp, "a directory"), (empty, "empty file"),
+                       (garbage, "binary garbage")]:
+        code, out, err = dkstest.run(zones + [path])
+        tap.ok(code == 66 and one_line_error(err) and out == b"",
+               f"unreadable input exits 66 with one line: {what}",
+               f"exit {code}, stderr {err!r}, stdout {out[:200]!r}")
+    code, out, err = dkstest.run(["--dns-zone", os.path.join(tmp, "nope.zone"), empty])
+    tap.ok(code == 66 and one_line_error(err), "missing zone file exits 66", err)
+
+
+def test_exit_codes(zones, now):
+    for reason, result, want in [("pass", "pass", 0), ("key-not-found", None, 1),
+                                 ("body-hash-mismatch", None, 1),
+                                 ("dns-temperror", None, 2)]:
+        path, _ = fixture(reason, result)
+        code, out, err = dkstest.run(["--report", "--now", now] + zones + [path])
+        tap.ok(code == want, f"exit {want} for {reason}", f"exit {code}: {err!r}")
+    nosig = next(r for r in ROWS if r["signature_index"] == "-")
+    code, _, _ = dkstest.run(zones + [os.path.join(dkstest.FIXTURES, nosig["file"])])
+    tap.ok(code == 3, "exit 3 when the message has no DKIM-Signature")
+
+
+def test_stdin_and_json(zones, now):
+    path, row = fixture("pass", "pass")
+    data = open(path, "rb").read()
+    code, objs, err = dkstest.run_json(["--now", now] + zones + ["-"], stdin=data)
+    tap.ok(code == 0 and len(objs) == 1 and objs[0]["file"] == "-" and
+           objs[0]["signatures"][0]["result"] == "pass", "message on stdin via '-'", err)
+    code, objs, err = dkstest.run_json(["--now", now] + zones, stdin=data)
+    tap.ok(code == 0 and len(objs) == 1, "message piped with no FILE argument", err)
+    bad, _ = fixture("key-not-found")
+    code, objs, err = dkstest.run_json(["--now", now] + zones + [path, bad])
+    tap.ok(code == 1 and len(objs) == 2, "two files: two JSON lines, worst exit code wins")
+    sig = objs[1]["signatures"][0] if len(objs) == 2 else {}
+    keys = {"index", "domain", "selector", "algorithm", "result", "reason",
+            "header_signature", "body_hash", "dns", "steps"}
+    tap.ok(keys <= set(sig), "signature object has every documented key", sorted(sig))
+    dns = sig.get("dns") or {}
+    tap.ok({"query", "rcode", "cname_chain", "dnssec", "ms"} <= set(dns),
+           "dns object has every documented key", dns)
+    steps = sig.get("steps", [])
+    tap.ok([s["id"] for s in steps] == ["signature-syntax", "algorithm", "identity",
+           "from-signed", "timestamps", "key-lookup", "key-record", "key-strength",
+           "body-hash", "header-signature"], "steps in RFC 6376 §6.1 order")
+
+
+def test_hostile_bytes(zones, now):
+    evil = (b"From: \x1b[2J\x1b]0;pwned\x07 Mallory <m@example.com>\r\n"
+            b"Subject: invoice \xe2\x80\xaegpj.exe \x9b31m\r\n"
+            b"DKIM-Signature: v=1; a=rsa-sha256; d=example.com; s=\x1b[31mred;\r\n"
+            b"\th=from; bh=AAAA; b=AAAA\r\n"
+            b"\r\nbody\r\n")
+    for fmt in ("--report=text", "--report=json"):
+        code, out, err = dkstest.run([fmt, "--now", now] + zones + ["-"], stdin=evil)
+        tap.ok(b"\x1b" not in out and b"\x07" not in out and "\u202e".encode() not in out
+               and b"\x9b" not in out and b"\x1b" not in err,
+               f"{fmt}: no control bytes or bidi overrides reach the terminal", out[:400])
+    code, out, err = dkstest.run(["--report=text", "--now", now] + zones + ["-"], stdin=evil)
+    tap.ok(b"<U+202E>" in out and b"\\e[2J" in out, "hostile bytes are shown escaped", out[:600])
+
+
+def test_demo():
+    code, out, err = dkstest.run([])
+    tap.ok(code == 64 or code == 66, "no argument and no input: a clear error", err)
+    code, out, err = dkstest.run(["--demo", "--report"])
+    text = out.decode(errors="replace")
+    tap.ok(code == 1 and "selector1" in text and "key-not-found" in text and
+           "CNAME" in text, "--demo explains the Microsoft 365 dangling CNAME", text[:3000])
+
+
+def test_live_dns(now):
+    server = dkstest.UnboundServer(zone_pairs(), zone_pairs()[0][0])
+    try:
+        resolver = ["--resolver", f"127.0.0.1@{server.port}"]
+        for reason in ("pass", "key-not-found", "key-revoked"):
+            path, row = fixture(reason)
+            code, objs, err = dkstest.run_json(["--now", now] + resolver + [path])
+            sig = objs[0]["signatures"][0] if objs else {}
+            tap.ok(sig.get("reason") == row["expected_reason"] and
+                   sig.get("result") == row["expected_result"],
+                   f"live resolver on loopback: {reason}", (sig.get("reason"), err))
+    finally:
+        server.close()
+
+
+def test_dns_timeout(now):
+    # A UDP socket that never answers: the lookup must end at --dns-timeout.
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        path, _ = fixture("pass", "pass")
+        start = time.monotonic()
+        code, objs, err = dkstest.run_json(["--now", now, "--dns-timeout", "1",
+                                            "--resolver", f"127.0.0.1@{port}", path])
+        took = time.monotonic() - start
+    sig = objs[0]["signatures"][0] if objs else {}
+    tap.ok(code == 2 and sig.get("reason") == "dns-temperror" and
+           sig.get("dns", {}).get("outcome") == "timeout",
+           f"a silent resolver gives temperror/timeout (took {took:.1f}s)", (code, sig.get("dns")))
+    tap.ok(sig.get("body_hash") == "match", "the rest of the walkthrough is still shown")
+
+
+def main():
+    zones = zone_args()
+    now = ROWS[0]["now"]
+    test_usage_errors()
+    test_unreadable_input(zones)
+    test_exit_codes(zones, now)
+    test_stdin_and_json(zones, now)
+    test_hostile_bytes(zones, now)
+    test_demo()
+    test_live_dns(now)
+    test_dns_timeout(now)
+    return tap.done()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

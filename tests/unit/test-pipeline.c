@@ -1,0 +1,187 @@
+/* test-pipeline.c — the order of checks, skipping, and verdicts, on
+ * fixtures signed by python3-dkim / Mail::DKIM with the offline zones. */
+#include "verify/pipeline.h"
+
+#define FIXTURE_NOW 1717250400 /* tests/fixtures/README.md */
+
+static DksResolver *resolver;
+
+static char *
+fixture_path(const char *name)
+{
+  const char *root = g_getenv("DKS_SOURCE_ROOT");
+  g_assert_nonnull(root);
+  return g_build_filename(root, "tests", "fixtures", "messages", name, NULL);
+}
+
+static void
+count_changes(DksRun *run, gpointer user_data)
+{
+  (void)run;
+  (*(guint *)user_data)++;
+}
+
+/* Runs a fixture to the end; *changes counts the change callbacks. */
+static DksRun *
+run_fixture(const char *name, guint *changes)
+{
+  g_autofree char *path = fixture_path(name);
+  g_autoptr(GError) error = NULL;
+  DksMessage *msg = dks_message_new_from_file(path, &error);
+  g_assert_no_error(error);
+  DksRun *run = dks_run_new(msg, FIXTURE_NOW);
+  dks_run_start_dns(run, resolver, count_changes, changes);
+  while (!dks_run_is_done(run))
+    g_main_context_iteration(NULL, TRUE);
+  return run;
+}
+
+typedef struct {
+  const char *fixture;
+  guint sig;
+  DksResult result;
+  DksReason reason;
+  /* Expected status of every step, in DksCheckId order: one letter each,
+   * P pass, W warn, F fail, S skipped, I info. */
+  const char *statuses;
+} PipelineCase;
+
+static char
+status_letter(DksStatus s)
+{
+  static const char letters[] = {[DKS_STATUS_PENDING] = '.', [DKS_STATUS_PASS] = 'P',
+                                 [DKS_STATUS_WARN] = 'W', [DKS_STATUS_FAIL] = 'F',
+                                 [DKS_STATUS_SKIPPED] = 'S', [DKS_STATUS_INFO] = 'I'};
+  return letters[s];
+}
+
+static void
+pipeline_one(const PipelineCase *c)
+{
+  guint changes = 0;
+  g_autoptr(DksRun) run = run_fixture(c->fixture, &changes);
+  g_assert_cmpuint(c->sig, <, run->sigs->len);
+  const DksSigRun *sr = g_ptr_array_index(run->sigs, c->sig);
+  char got[DKS_CHECK_COUNT + 1] = {0};
+  for (int i = 0; i < DKS_CHECK_COUNT; i++)
+    got[i] = status_letter(sr->steps[i].status);
+  g_test_message("%s #%u: %s %s/%s", c->fixture, c->sig, got,
+                 dks_result_name(sr->result), dks_reason_name(sr->reason));
+  g_assert_cmpstr(got, ==, c->statuses);
+  g_assert_cmpstr(dks_result_name(sr->result), ==, dks_result_name(c->result));
+  g_assert_cmpstr(dks_reason_name(sr->reason), ==, dks_reason_name(c->reason));
+  for (int i = 0; i < DKS_CHECK_COUNT; i++) {
+    g_assert_nonnull(sr->steps[i].summary); /* every step says something */
+    if (sr->steps[i].status == DKS_STATUS_FAIL)
+      g_assert_cmpint(sr->steps[i].reason, !=, DKS_REASON_NONE);
+  }
+}
+
+static void
+test_table(void)
+{
+  /*                                        syn alg id from time look rec str body hdr */
+  static const PipelineCase cases[] = {
+    {"pass-relaxed-relaxed.eml", 0, DKS_RESULT_PASS, DKS_REASON_PASS, "PPPPPPPPPP"},
+    {"pass-ed25519.eml", 0, DKS_RESULT_PASS, DKS_REASON_PASS, "PPPPPPPPPP"},
+    /* The key is missing, yet the body is shown to be intact. */
+    {"permerror-key-not-found-m365.eml", 0, DKS_RESULT_PERMERROR,
+     DKS_REASON_KEY_NOT_FOUND, "PPPPPFSSPS"},
+    {"permerror-key-revoked.eml", 0, DKS_RESULT_PERMERROR, DKS_REASON_KEY_REVOKED,
+     "PPPPPPFSPS"},
+    /* Signature-field problems come first, even when a later step fails too. */
+    {"permerror-signature-syntax-duplicate.eml", 0, DKS_RESULT_PERMERROR,
+     DKS_REASON_SIGNATURE_SYNTAX, "FSSSSSSSSS"},
+    /* RFC 8301: rsa-sha1 turns a fail into policy; the body mismatch stays visible. */
+    {"policy-algorithm-deprecated-fail.eml", 0, DKS_RESULT_POLICY,
+     DKS_REASON_ALGORITHM_DEPRECATED, "PWPPPPPPFP"},
+    {"policy-key-too-short.eml", 0, DKS_RESULT_POLICY, DKS_REASON_KEY_TOO_SHORT,
+     "PPPPPPPWPP"},
+    {"headers-only-neutral.eml", 0, DKS_RESULT_NEUTRAL, DKS_REASON_BODY_NOT_CHECKED,
+     "PPPPPPPPIP"},
+    {"headers-only-pass.eml", 0, DKS_RESULT_PASS, DKS_REASON_PASS, "PPPPPPPPPP"},
+    {"temperror-dns.eml", 0, DKS_RESULT_TEMPERROR, DKS_REASON_DNS_TEMPERROR,
+     "PPPPPFSSPS"},
+    {"multi-three.eml", 2, DKS_RESULT_FAIL, DKS_REASON_BODY_HASH_MISMATCH,
+     "PPPPPPPPFP"},
+  };
+  for (guint i = 0; i < G_N_ELEMENTS(cases); i++)
+    pipeline_one(&cases[i]);
+}
+
+static void
+test_local_steps_before_dns(void)
+{
+  g_autofree char *path = fixture_path("pass-relaxed-relaxed.eml");
+  g_autoptr(GError) error = NULL;
+  DksMessage *msg = dks_message_new_from_file(path, &error);
+  g_assert_no_error(error);
+  g_autoptr(DksRun) run = dks_run_new(msg, FIXTURE_NOW);
+  const DksSigRun *sr = g_ptr_array_index(run->sigs, 0);
+  /* Local checks are done at once; DNS-bound ones wait. */
+  g_assert_cmpint(sr->steps[DKS_CHECK_BODY_HASH].status, ==, DKS_STATUS_PASS);
+  g_assert_cmpint(sr->steps[DKS_CHECK_KEY_LOOKUP].status, ==, DKS_STATUS_PENDING);
+  g_assert_cmpint(sr->result, ==, DKS_RESULT_NONE);
+  g_assert_false(dks_run_is_done(run));
+  guint changes = 0;
+  dks_run_start_dns(run, resolver, count_changes, &changes);
+  g_assert_cmpuint(changes, ==, 0); /* never called back from inside start */
+  while (!dks_run_is_done(run))
+    g_main_context_iteration(NULL, TRUE);
+  g_assert_cmpuint(changes, ==, 1);
+  g_assert_cmpint(dks_run_overall(run), ==, DKS_RESULT_PASS);
+}
+
+static void
+test_overall_and_callbacks(void)
+{
+  guint changes = 0;
+  g_autoptr(DksRun) run = run_fixture("multi-three.eml", &changes);
+  g_assert_cmpuint(run->sigs->len, ==, 3);
+  g_assert_cmpuint(changes, ==, 3);
+  g_assert_cmpint(dks_run_overall(run), ==, DKS_RESULT_FAIL);
+}
+
+static void
+test_no_signature(void)
+{
+  static const char text[] = "From: a@example.com\r\nSubject: hi\r\n\r\nbody\r\n";
+  g_autoptr(GError) error = NULL;
+  DksMessage *msg = dks_message_new_from_data(text, sizeof text - 1, &error);
+  g_assert_no_error(error);
+  g_autoptr(DksRun) run = dks_run_new(msg, FIXTURE_NOW);
+  g_assert_true(dks_run_is_done(run));
+  g_assert_cmpint(dks_run_overall(run), ==, DKS_RESULT_NONE);
+}
+
+static GPtrArray *
+fixture_zones(void)
+{
+  const char *root = g_getenv("DKS_SOURCE_ROOT");
+  g_autofree char *dir = g_build_filename(root, "tests", "fixtures", "zones", NULL);
+  GPtrArray *zones = g_ptr_array_new_with_free_func(g_free);
+  static const char *const names[] = {"example.com.zone", "example.net.zone",
+                                      "example.org.zone", "contoso.onmicrosoft.com.zone"};
+  for (guint i = 0; i < G_N_ELEMENTS(names); i++)
+    g_ptr_array_add(zones, g_build_filename(dir, names[i], NULL));
+  return zones;
+}
+
+int
+main(int argc, char **argv)
+{
+  g_test_init(&argc, &argv, NULL);
+  g_autoptr(GPtrArray) zones = fixture_zones();
+  DksResolverConfig config = {.mode = DKS_RESOLVER_ZONES, .zone_files = zones,
+                              .timeout_ms = 5000};
+  g_autoptr(GError) error = NULL;
+  resolver = dks_resolver_new(&config, &error);
+  g_assert_no_error(error);
+  g_test_add_func("/pipeline/table", test_table);
+  g_test_add_func("/pipeline/local-steps-first", test_local_steps_before_dns);
+  g_test_add_func("/pipeline/overall", test_overall_and_callbacks);
+  g_test_add_func("/pipeline/no-signature", test_no_signature);
+  int status = g_test_run();
+  dks_resolver_free(resolver);
+  return status;
+}

@@ -1,0 +1,113 @@
+/* test-report.c — sanitizer and report printers. */
+#include <json-glib/json-glib.h>
+
+#include "tui/report.h"
+#include "tui/sanitize.h"
+
+typedef struct {
+  const char *input;
+  gssize len;
+  gboolean ascii_only;
+  const char *want;
+} SanitizeCase;
+
+static void
+sanitize_one(const SanitizeCase *c)
+{
+  g_autofree char *got = dks_sanitize(c->input, c->len, c->ascii_only);
+  g_assert_cmpstr(got, ==, c->want);
+  g_assert_true(g_utf8_validate(got, -1, NULL));
+}
+
+static void
+test_sanitize(void)
+{
+  static const SanitizeCase cases[] = {
+    {"plain text", -1, FALSE, "plain text"},
+    {"", -1, FALSE, ""},
+    {"\x1b[2Jclear", -1, FALSE, "\\e[2Jclear"},
+    {"bell\x07", -1, FALSE, "bell\\x07"},
+    {"tab\there\r\n", -1, FALSE, "tab\\there\\r\\n"},
+    {"del\x7f", -1, FALSE, "del\\x7f"},
+    {"nul\0inside", 10, FALSE, "nul\\x00inside"},
+    {"caf\xc3\xa9", -1, FALSE, "caf\xc3\xa9"},
+    {"caf\xc3\xa9", -1, TRUE, "caf<U+00E9>"},
+    {"bad \xff\xfe utf8", -1, FALSE, "bad \\xff\\xfe utf8"},
+    {"cut \xe2\x80", -1, FALSE, "cut \\xe2\\x80"},
+    {"rlo \xe2\x80\xae" "exe", -1, FALSE, "rlo <U+202E>exe"},
+    {"isolate \xe2\x81\xa6x", -1, FALSE, "isolate <U+2066>x"},
+    {"zw\xe2\x80\x8bsp", -1, FALSE, "zw<U+200B>sp"},
+    {"nb\xc2\xa0sp", -1, FALSE, "nb<U+00A0>sp"},
+    {"c1 \xc2\x9b" "31m", -1, FALSE, "c1 <U+009B>31m"},
+    {"bom\xef\xbb\xbf", -1, FALSE, "bom<U+FEFF>"},
+  };
+  for (guint i = 0; i < G_N_ELEMENTS(cases); i++)
+    sanitize_one(&cases[i]);
+}
+
+static DksRun *
+run_for(const char *text)
+{
+  g_autoptr(GError) error = NULL;
+  DksMessage *msg = dks_message_new_from_data(text, strlen(text), &error);
+  g_assert_no_error(error);
+  return dks_run_new(msg, 1767225600);
+}
+
+static void
+test_text_no_signature(void)
+{
+  g_autoptr(DksRun) run = run_for("From: a@example.com\r\nSubject: \x1b]0;x\x07hi\r\n\r\nbody\r\n");
+  g_autoptr(GString) out = g_string_new(NULL);
+  DksReportOptions opt = {.file = "msg\x1b.eml", .resolver = "offline zones: x"};
+  dks_report_text(out, run, &opt);
+  g_assert_null(strchr(out->str, 0x1b));
+  g_assert_null(strchr(out->str, 0x07));
+  g_assert_nonnull(strstr(out->str, "Result: none"));
+  g_assert_nonnull(strstr(out->str, "msg\\e.eml"));
+  g_assert_nonnull(strstr(out->str, "offline zones: x"));
+  /* Every line fits in 80 columns. */
+  g_auto(GStrv) lines = g_strsplit(out->str, "\n", -1);
+  for (char **l = lines; *l; l++)
+    g_assert_cmpint(g_utf8_strlen(*l, -1), <=, 80);
+}
+
+static void
+test_json_no_signature(void)
+{
+  g_autoptr(DksRun) run = run_for("From: a@example.com\r\nSubject: \xe2\x80\xae\r\n\r\n");
+  g_autoptr(GString) out = g_string_new(NULL);
+  DksReportOptions opt = {.file = "m.eml"};
+  dks_report_json(out, run, &opt);
+  g_assert_true(g_str_has_suffix(out->str, "\n"));
+  g_assert_true(strchr(out->str, '\n') == out->str + out->len - 1); /* one line */
+  g_autoptr(JsonParser) parser = json_parser_new();
+  g_autoptr(GError) error = NULL;
+  g_assert_true(json_parser_load_from_data(parser, out->str, -1, &error));
+  JsonObject *root = json_node_get_object(json_parser_get_root(parser));
+  g_assert_cmpstr(json_object_get_string_member(root, "file"), ==, "m.eml");
+  g_assert_cmpstr(json_object_get_string_member(root, "result"), ==, "none");
+  g_assert_cmpuint(json_array_get_length(json_object_get_array_member(root, "signatures")), ==, 0);
+  JsonObject *m = json_object_get_object_member(root, "message");
+  g_assert_cmpstr(json_object_get_string_member(m, "subject"), ==, "<U+202E>");
+}
+
+static void
+test_json_error_line(void)
+{
+  g_autoptr(GString) out = g_string_new(NULL);
+  dks_report_json_error(out, "x.eml", "cannot read \"x.eml\": No such file");
+  g_assert_cmpstr(out->str, ==,
+                  "{\"file\":\"x.eml\",\"error\":\"cannot read \\\"x.eml\\\": No such file\"}\n");
+}
+
+int
+main(int argc, char **argv)
+{
+  g_test_init(&argc, &argv, NULL);
+  g_test_add_func("/sanitize/table", test_sanitize);
+  g_test_add_func("/report/text-no-signature", test_text_no_signature);
+  g_test_add_func("/report/json-no-signature", test_json_no_signature);
+  g_test_add_func("/report/json-error", test_json_error_line);
+  return g_test_run();
+}

@@ -1,0 +1,335 @@
+/* main.c — options, input, the main loop, exit codes.  The only place that
+ * prints program errors (GError) to the user. */
+#include <locale.h>
+#include <langinfo.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "parse/limits.h"
+#include "tui/report.h"
+
+/* Exit codes (also in README and the man page). */
+enum {
+  EXIT_ALL_PASS = 0,
+  EXIT_LASTING_FAILURE = 1,
+  EXIT_TEMPORARY_FAILURE = 2,
+  EXIT_NO_SIGNATURE = 3,
+  EXIT_USAGE = 64,        /* EX_USAGE */
+  EXIT_NO_INPUT = 66,     /* EX_NOINPUT */
+  EXIT_UNAVAILABLE = 69,  /* EX_UNAVAILABLE: resolver could not be set up */
+};
+
+typedef struct {
+  char *report;          /* NULL, "text" or "json" */
+  char **zones;
+  char *resolver;
+  char *now_text;
+  double dns_timeout;
+  char *trust_anchor;
+  gboolean demo;
+  gboolean no_color;
+  gboolean version;
+  char **files;
+} Options;
+
+static Options opts = {.dns_timeout = 5.0};
+
+static gboolean
+parse_report_option(const char *name, const char *value, gpointer data,
+                    GError **error)
+{
+  (void)name;
+  (void)data;
+  if (value == NULL || g_str_equal(value, "text") || g_str_equal(value, "json")) {
+    g_free(opts.report);
+    opts.report = g_strdup(value ? value : "text");
+    return TRUE;
+  }
+  g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+              "--report takes text or json, not '%s'", value);
+  return FALSE;
+}
+
+static const GOptionEntry entries[] = {
+  {"report", 0, G_OPTION_FLAG_OPTIONAL_ARG, G_OPTION_ARG_CALLBACK,
+   (gpointer)parse_report_option, "Print a report instead of the interactive view",
+   "text|json"},
+  {"dns-zone", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &opts.zones,
+   "Answer DNS only from this zone file (repeatable; NAME=FILE names the zone)",
+   "FILE"},
+  {"resolver", 0, 0, G_OPTION_ARG_STRING, &opts.resolver,
+   "Send DNS queries to this resolver", "ADDR[@PORT]"},
+  {"dns-timeout", 0, 0, G_OPTION_ARG_DOUBLE, &opts.dns_timeout,
+   "Seconds to wait for a DNS answer (default 5)", "SECONDS"},
+  {"trust-anchor", 0, 0, G_OPTION_ARG_FILENAME, &opts.trust_anchor,
+   "DNSSEC trust anchor file", "FILE"},
+  {"now", 0, 0, G_OPTION_ARG_STRING, &opts.now_text,
+   "Check t= and x= against this time instead of the clock", "UNIXTIME"},
+  {"demo", 0, 0, G_OPTION_ARG_NONE, &opts.demo,
+   "Analyse the bundled offline demo message", NULL},
+  {"no-color", 0, 0, G_OPTION_ARG_NONE, &opts.no_color, "Do not use colour", NULL},
+  {"version", 0, 0, G_OPTION_ARG_NONE, &opts.version, "Print the version", NULL},
+  {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &opts.files, NULL,
+   "FILE..."},
+  {NULL, 0, 0, 0, NULL, NULL, NULL},
+};
+
+static const char summary[] =
+  "Explains why a mail's DKIM signatures pass or fail, and who must fix it.\n"
+  "FILE may be - for standard input.";
+
+static const char description[] =
+  "Exit status: 0 every signature passed; 1 a signature failed for a lasting\n"
+  "reason (fail, permerror, policy, neutral); 2 the only failures are\n"
+  "temporary (temperror); 3 no DKIM signature; 64 usage error; 66 input\n"
+  "not readable; 69 DNS resolver could not be set up.";
+
+static int G_GNUC_PRINTF(2, 3)
+fail(int code, const char *fmt, ...)
+{
+  va_list ap;
+  va_start(ap, fmt);
+  g_autofree char *msg = g_strdup_vprintf(fmt, ap);
+  va_end(ap);
+  fprintf(stderr, "dkimscope: %s\n", msg);
+  return code;
+}
+
+static gboolean
+parse_now(gint64 *now, GError **error)
+{
+  if (opts.now_text == NULL) {
+    *now = g_get_real_time() / G_USEC_PER_SEC;
+    return TRUE;
+  }
+  guint64 value = 0;
+  if (!g_ascii_string_to_unsigned(opts.now_text, 10, 0, G_MAXINT64 / 2, &value, NULL)) {
+    g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                "--now wants seconds since 1970 (e.g. 1767225600), not '%s'",
+                opts.now_text);
+    return FALSE;
+  }
+  *now = (gint64)value;
+  return TRUE;
+}
+
+/* Splits "ADDR[@PORT]"; IPv6 addresses are written bare ("::1@5353"). */
+static gboolean
+parse_resolver(DksResolverConfig *config, GError **error)
+{
+  g_autofree char *addr = g_strdup(opts.resolver);
+  char *at = strrchr(addr, '@');
+  guint64 port = 53;
+  if (at != NULL) {
+    *at = '\0';
+    if (!g_ascii_string_to_unsigned(at + 1, 10, 1, 65535, &port, NULL)) {
+      g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                  "--resolver: '%s' is not a port number (1-65535)", at + 1);
+      return FALSE;
+    }
+  }
+  if (!g_hostname_is_ip_address(addr)) {
+    g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                "--resolver wants an IP address, optionally with @PORT, not '%s'",
+                opts.resolver);
+    return FALSE;
+  }
+  config->mode = DKS_RESOLVER_FORWARD;
+  config->forward_addr = g_steal_pointer(&addr);
+  config->forward_port = (guint)port;
+  return TRUE;
+}
+
+static char *
+demo_dir(void)
+{
+  /* Installed copy first; the source tree's when running from a build. */
+  if (g_file_test(DKS_DEMO_DIR "/demo.eml", G_FILE_TEST_EXISTS))
+    return g_strdup(DKS_DEMO_DIR);
+  return g_strdup(DKS_SOURCE_DEMO_DIR);
+}
+
+static void
+add_demo(GPtrArray *zones, GPtrArray *files)
+{
+  g_autofree char *dir = demo_dir();
+  static const char *const demo_zones[] = {DKS_DEMO_ZONES};
+  for (guint i = 0; i < G_N_ELEMENTS(demo_zones); i++)
+    g_ptr_array_add(zones, g_build_filename(dir, demo_zones[i], NULL));
+  g_ptr_array_add(files, g_build_filename(dir, "demo.eml", NULL));
+}
+
+static DksResolver *
+make_resolver(GPtrArray *zones, int *code)
+{
+  DksResolverConfig config = {0};
+  g_autoptr(GError) error = NULL;
+  config.timeout_ms = (guint)(opts.dns_timeout * 1000.0);
+  config.trust_anchor = opts.trust_anchor;
+  if (opts.dns_timeout <= 0 || opts.dns_timeout > 120) {
+    *code = fail(EXIT_USAGE, "--dns-timeout wants 0 < SECONDS <= 120");
+    return NULL;
+  }
+  if (zones->len > 0 && opts.resolver) {
+    *code = fail(EXIT_USAGE, "--dns-zone and --resolver exclude each other");
+    return NULL;
+  }
+  if (zones->len > DKS_MAX_ZONE_FILES) {
+    *code = fail(EXIT_USAGE, "at most %u --dns-zone files", DKS_MAX_ZONE_FILES);
+    return NULL;
+  }
+  if (zones->len > 0) {
+    config.mode = DKS_RESOLVER_ZONES;
+    config.zone_files = zones;
+  } else if (opts.resolver && !parse_resolver(&config, &error)) {
+    *code = fail(EXIT_USAGE, "%s", error->message);
+    return NULL;
+  }
+  DksResolver *resolver = dks_resolver_new(&config, &error);
+  g_free(config.forward_addr);
+  /* A zone file that cannot be loaded is unusable input, like a message. */
+  if (resolver == NULL)
+    *code = fail(config.mode == DKS_RESOLVER_ZONES ? EXIT_NO_INPUT : EXIT_UNAVAILABLE,
+                 "%s", error->message);
+  return resolver;
+}
+
+/* Runs one message through the pipeline and waits for every DNS answer. */
+static DksRun *
+analyse(DksMessage *msg, DksResolver *resolver, gint64 now)
+{
+  DksRun *run = dks_run_new(msg, now);
+  dks_run_start_dns(run, resolver, NULL, NULL);
+  while (!dks_run_is_done(run))
+    g_main_context_iteration(NULL, TRUE);
+  return run;
+}
+
+static int
+exit_code_for(DksResult result)
+{
+  switch (result) {
+  case DKS_RESULT_PASS: return EXIT_ALL_PASS;
+  case DKS_RESULT_TEMPERROR: return EXIT_TEMPORARY_FAILURE;
+  case DKS_RESULT_NONE: return EXIT_NO_SIGNATURE;
+  case DKS_RESULT_FAIL:
+  case DKS_RESULT_NEUTRAL:
+  case DKS_RESULT_POLICY:
+  case DKS_RESULT_PERMERROR: break;
+  }
+  return EXIT_LASTING_FAILURE;
+}
+
+/* Combines per-file exit codes: lasting failure beats temporary beats "no
+ * signature" beats pass; unreadable input beats them all. */
+static int
+combine_exit(int a, int b)
+{
+  static const int order[] = {EXIT_ALL_PASS, EXIT_NO_SIGNATURE,
+                              EXIT_TEMPORARY_FAILURE, EXIT_LASTING_FAILURE,
+                              EXIT_NO_INPUT};
+  int ra = 0, rb = 0;
+  for (guint i = 0; i < G_N_ELEMENTS(order); i++) {
+    if (order[i] == a) ra = (int)i;
+    if (order[i] == b) rb = (int)i;
+  }
+  return ra >= rb ? a : b;
+}
+
+static gboolean
+locale_is_utf8(void)
+{
+  const char *codeset = nl_langinfo(CODESET);
+  return codeset && (g_ascii_strcasecmp(codeset, "UTF-8") == 0 ||
+                     g_ascii_strcasecmp(codeset, "utf8") == 0);
+}
+
+static int
+report_file(const char *file, DksResolver *resolver, gint64 now,
+            DksReportFormat format)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GString) out = g_string_new(NULL);
+  DksMessage *msg = dks_message_new_from_file(file, &error);
+  if (msg == NULL) {
+    fprintf(stderr, "dkimscope: %s\n", error->message);
+    if (format == DKS_REPORT_JSON) {
+      dks_report_json_error(out, file, error->message);
+      fputs(out->str, stdout);
+    }
+    return EXIT_NO_INPUT;
+  }
+  g_autoptr(DksRun) run = analyse(msg, resolver, now);
+  DksReportOptions ropt = {
+    .file = file,
+    .resolver = dks_resolver_describe(resolver),
+    .ascii_only = !locale_is_utf8(),
+    .width = 80,
+  };
+  if (format == DKS_REPORT_JSON)
+    dks_report_json(out, run, &ropt);
+  else
+    dks_report_text(out, run, &ropt);
+  fputs(out->str, stdout);
+  fflush(stdout);
+  return exit_code_for(dks_run_overall(run));
+}
+
+int
+main(int argc, char **argv)
+{
+  setlocale(LC_ALL, "");
+  g_autoptr(GOptionContext) context = g_option_context_new("[FILE...]");
+  g_autoptr(GError) error = NULL;
+  g_option_context_add_main_entries(context, entries, NULL);
+  g_option_context_set_summary(context, summary);
+  g_option_context_set_description(context, description);
+  if (!g_option_context_parse(context, &argc, &argv, &error))
+    return fail(EXIT_USAGE, "%s (see --help)", error->message);
+  if (opts.version) {
+    printf("dkimscope %s\n", DKS_VERSION);
+    return EXIT_ALL_PASS;
+  }
+  gint64 now = 0;
+  if (!parse_now(&now, &error))
+    return fail(EXIT_USAGE, "%s", error->message);
+
+  g_autoptr(GPtrArray) zones = g_ptr_array_new_with_free_func(g_free);
+  g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func(g_free);
+  for (char **z = opts.zones; z && *z; z++)
+    g_ptr_array_add(zones, g_strdup(*z));
+  for (char **f = opts.files; f && *f; f++)
+    g_ptr_array_add(files, g_strdup(*f));
+  if (opts.demo)
+    add_demo(zones, files);
+  if (files->len == 0) {
+    if (isatty(STDIN_FILENO))
+      return fail(EXIT_USAGE, "no message given: name a FILE, pipe a message in "
+                  "(\"-\" reads standard input), or try --demo");
+    g_ptr_array_add(files, g_strdup("-"));
+  }
+
+  int code = EXIT_ALL_PASS;
+  g_autoptr(DksResolver) resolver = make_resolver(zones, &code);
+  if (resolver == NULL)
+    return code;
+  /* Until the interactive view lands, every run prints the report. */
+  DksReportFormat format = opts.report && g_str_equal(opts.report, "json")
+                             ? DKS_REPORT_JSON : DKS_REPORT_TEXT;
+  gboolean first = TRUE;
+  for (guint i = 0; i < files->len; i++) {
+    if (!first && format == DKS_REPORT_TEXT)
+      fputs("\n", stdout);
+    first = FALSE;
+    int file_code = report_file(g_ptr_array_index(files, i), resolver, now, format);
+    code = i == 0 ? file_code : combine_exit(code, file_code);
+  }
+  g_strfreev(opts.zones);
+  g_strfreev(opts.files);
+  g_free(opts.report);
+  g_free(opts.resolver);
+  g_free(opts.now_text);
+  g_free(opts.trust_anchor);
+  return code;
+}

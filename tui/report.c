@@ -1,0 +1,325 @@
+/* report.c — prints a DksRun.  Reads the run const and takes every word
+ * from help/, so the report and the UI can never disagree.  Every string
+ * that may hold input bytes goes through dks_sanitize(). */
+#include "tui/report.h"
+
+#include <json-glib/json-glib.h>
+
+#include "help/texts.h"
+#include "parse/finding.h"
+#include "tui/sanitize.h"
+
+/* ---------- text ---------- */
+
+/* Appends text wrapped at width, every line starting with indent; lines
+ * after the first get hang extra spaces.  Words longer than a line (base64)
+ * are cut hard.  Columns are counted in characters. */
+static void
+append_wrapped(GString *out, const char *text, guint indent, guint hang,
+               guint width)
+{
+  guint col_start = indent;
+  const char *p = text;
+  gboolean first = TRUE;
+
+  while (*p != '\0' || first) {
+    guint avail = width > col_start + 20 ? width - col_start : 20;
+    g_string_append_printf(out, "%*s", (int)col_start, "");
+    const char *line_end = p;
+    const char *last_space = NULL;
+    guint chars = 0;
+    while (*line_end != '\0' && chars < avail) {
+      if (*line_end == ' ')
+        last_space = line_end;
+      line_end = g_utf8_next_char(line_end);
+      chars++;
+    }
+    if (*line_end != '\0' && last_space != NULL && last_space > p)
+      line_end = last_space;
+    g_string_append_len(out, p, line_end - p);
+    g_string_append_c(out, '\n');
+    p = line_end;
+    while (*p == ' ')
+      p++;
+    if (first) {
+      col_start = indent + hang;
+      first = FALSE;
+    }
+  }
+}
+
+static void
+append_field(GString *out, const char *label, const char *value,
+             const DksReportOptions *opt)
+{
+  g_autofree char *clean = dks_sanitize(value, -1, opt->ascii_only);
+  g_autofree char *line = g_strdup_printf("%-9s %s", label, clean);
+  append_wrapped(out, line, 2, 10, opt->width);
+}
+
+static void
+text_message(GString *out, const DksRun *run, const DksReportOptions *opt)
+{
+  const DksMessage *msg = run->msg;
+  g_autofree char *title = dks_sanitize(opt->file, -1, opt->ascii_only);
+  g_string_append_printf(out, "dkimscope report: %s\n", title);
+  append_field(out, "From:", msg->from_display ? msg->from_display : "(none)", opt);
+  append_field(out, "Subject:", msg->subject_display ? msg->subject_display : "(none)", opt);
+  append_field(out, "Date:", msg->date_display ? msg->date_display : "(none)", opt);
+  gsize body_len = 0;
+  dks_message_body(msg, &body_len);
+  g_autofree char *input = dks_message_has_body(msg)
+    ? g_strdup_printf("%u header fields, body of %" G_GSIZE_FORMAT " octets",
+                      msg->headers->len, body_len)
+    : g_strdup_printf("%u header fields, no body (headers only)", msg->headers->len);
+  append_field(out, "Input:", input, opt);
+  if (opt->resolver)
+    append_field(out, "DNS:", opt->resolver, opt);
+  g_autofree char *sigs = g_strdup_printf("%u DKIM-Signature field(s)", run->sigs->len);
+  append_field(out, "Found:", sigs, opt);
+  for (guint i = 0; msg->findings && i < msg->findings->len; i++) {
+    const DksFinding *f = g_ptr_array_index(msg->findings, i);
+    append_field(out, "Note:", f->text, opt);
+  }
+}
+
+static void
+text_step(GString *out, const DksStep *step, const DksReportOptions *opt)
+{
+  g_autofree char *summary = dks_sanitize(step->summary ? step->summary : "", -1,
+                                          opt->ascii_only);
+  const char *symbol = dks_status_symbol(step->status, !opt->ascii_only);
+  g_autofree char *head = g_strdup_printf("%s %s: %s", symbol,
+                                          dks_help_check_title(step->check), summary);
+  append_wrapped(out, head, 2, 5, opt->width);
+  for (guint i = 0; i < step->evidence->len; i++) {
+    g_autofree char *line = dks_sanitize(g_ptr_array_index(step->evidence, i), -1,
+                                         opt->ascii_only);
+    append_wrapped(out, line, 7, 2, opt->width);
+  }
+}
+
+static void
+text_signature(GString *out, const DksRun *run, const DksSigRun *sr,
+               const DksReportOptions *opt)
+{
+  const DksSignature *sig = sr->sig;
+  g_autofree char *head = g_strdup_printf(
+    "Signature %u of %u: d=%s s=%s a=%s", sig->index + 1, run->sigs->len,
+    sig->domain ? sig->domain : "(none)", sig->selector ? sig->selector : "(none)",
+    sig->algorithm_name ? sig->algorithm_name : "(none)");
+  g_autofree char *clean = dks_sanitize(head, -1, opt->ascii_only);
+  g_string_append_c(out, '\n');
+  append_wrapped(out, clean, 0, 2, opt->width);
+
+  g_autofree char *result = g_strdup_printf("Result: %s (%s)", dks_result_name(sr->result),
+                                            dks_reason_name(sr->reason));
+  append_wrapped(out, result, 2, 2, opt->width);
+  append_wrapped(out, dks_help_reason_line(sr->reason), 2, 2, opt->width);
+  DksParty party = dks_reason_default_party(sr->reason);
+  if (party != DKS_PARTY_NONE) {
+    g_autofree char *who = g_strdup_printf("Who must act: %s",
+                                           dks_help_party_words(party));
+    append_wrapped(out, who, 2, 2, opt->width);
+  }
+  g_string_append_c(out, '\n');
+  for (int c = 0; c < DKS_CHECK_COUNT; c++)
+    text_step(out, &sr->steps[c], opt);
+}
+
+void
+dks_report_text(GString *out, const DksRun *run, const DksReportOptions *opt_in)
+{
+  DksReportOptions opt = *opt_in;
+  if (opt.width == 0)
+    opt.width = 80;
+  text_message(out, run, &opt);
+  if (run->sigs->len == 0) {
+    g_string_append(out, "\nResult: none (the message has no DKIM-Signature field)\n");
+    append_wrapped(out, "Nothing to verify: the sender did not sign this message "
+                   "with DKIM, or a system on the way removed the signature.",
+                   2, 2, opt.width);
+  }
+  for (guint i = 0; i < run->sigs->len; i++)
+    text_signature(out, run, g_ptr_array_index(run->sigs, i), &opt);
+  g_string_append_printf(out, "\nOverall: %s\n", dks_help_result_words(dks_run_overall(run)));
+}
+
+/* ---------- JSON ---------- */
+
+static void
+json_string(JsonBuilder *b, const char *key, const char *value)
+{
+  json_builder_set_member_name(b, key);
+  if (value == NULL) {
+    json_builder_add_null_value(b);
+    return;
+  }
+  g_autofree char *clean = dks_sanitize(value, -1, FALSE);
+  json_builder_add_string_value(b, clean);
+}
+
+static void
+json_strings(JsonBuilder *b, const char *key, const GPtrArray *values)
+{
+  json_builder_set_member_name(b, key);
+  json_builder_begin_array(b);
+  for (guint i = 0; values && i < values->len; i++) {
+    g_autofree char *clean = dks_sanitize(g_ptr_array_index(values, i), -1, FALSE);
+    json_builder_add_string_value(b, clean);
+  }
+  json_builder_end_array(b);
+}
+
+static const char *
+rcode_name(int rcode)
+{
+  static const char *const names[] = {"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN",
+                                      "NOTIMP", "REFUSED"};
+  if (rcode < 0)
+    return NULL;
+  return rcode < (int)G_N_ELEMENTS(names) ? names[rcode] : "OTHER";
+}
+
+static void
+json_dns(JsonBuilder *b, const DksSigRun *sr)
+{
+  json_builder_set_member_name(b, "dns");
+  if (sr->dns == NULL) {
+    json_builder_add_null_value(b);
+    return;
+  }
+  const DksDnsAnswer *dns = sr->dns;
+  json_builder_begin_object(b);
+  json_string(b, "query", dns->qname);
+  json_string(b, "rcode", rcode_name(dns->rcode));
+  json_string(b, "outcome", dks_dns_outcome_name(dns->outcome));
+  json_builder_set_member_name(b, "cname_chain");
+  json_builder_begin_array(b);
+  for (guint i = 0; dns->cname_chain && i < dns->cname_chain->len; i++) {
+    const DksCnameHop *hop = g_ptr_array_index(dns->cname_chain, i);
+    json_builder_begin_object(b);
+    json_string(b, "owner", hop->owner);
+    json_string(b, "target", hop->target);
+    json_builder_set_member_name(b, "ttl");
+    json_builder_add_int_value(b, hop->ttl);
+    json_builder_end_object(b);
+  }
+  json_builder_end_array(b);
+  json_builder_set_member_name(b, "txt_records");
+  json_builder_add_int_value(b, dns->txt ? dns->txt->len : 0);
+  json_string(b, "dnssec", dks_dnssec_name(dns->dnssec));
+  json_builder_set_member_name(b, "ms");
+  json_builder_add_int_value(b, dns->elapsed_us / 1000);
+  json_string(b, "resolver", dns->resolver);
+  json_builder_end_object(b);
+}
+
+static const char *
+tri_name(DksTri tri, const char *yes, const char *no)
+{
+  return tri == DKS_TRI_YES ? yes : tri == DKS_TRI_NO ? no : "not-checked";
+}
+
+static void
+json_steps(JsonBuilder *b, const DksSigRun *sr)
+{
+  json_builder_set_member_name(b, "steps");
+  json_builder_begin_array(b);
+  for (int c = 0; c < DKS_CHECK_COUNT; c++) {
+    const DksStep *step = &sr->steps[c];
+    json_builder_begin_object(b);
+    json_string(b, "id", dks_check_id_name(step->check));
+    json_string(b, "status", dks_status_name(step->status));
+    json_string(b, "title", dks_help_check_title(step->check));
+    json_string(b, "summary", step->summary);
+    json_string(b, "reason", step->reason ? dks_reason_name(step->reason) : NULL);
+    json_strings(b, "evidence", step->evidence);
+    json_builder_end_object(b);
+  }
+  json_builder_end_array(b);
+}
+
+static void
+json_signature(JsonBuilder *b, const DksSigRun *sr)
+{
+  const DksSignature *sig = sr->sig;
+  json_builder_begin_object(b);
+  json_builder_set_member_name(b, "index");
+  json_builder_add_int_value(b, sig->index);
+  json_string(b, "domain", sig->domain);
+  json_string(b, "selector", sig->selector);
+  json_string(b, "algorithm", sig->algorithm_name);
+  json_string(b, "result", dks_result_name(sr->result));
+  json_string(b, "reason", dks_reason_name(sr->reason));
+  json_string(b, "header_signature", tri_name(sr->header_valid, "valid", "invalid"));
+  json_string(b, "body_hash", tri_name(sr->body_hash_match, "match", "mismatch"));
+  json_string(b, "key_name", sr->key_name);
+  json_dns(b, sr);
+  json_steps(b, sr);
+  json_builder_end_object(b);
+}
+
+static void
+json_message(JsonBuilder *b, const DksMessage *msg)
+{
+  json_builder_set_member_name(b, "message");
+  json_builder_begin_object(b);
+  json_string(b, "from", msg->from_display);
+  json_string(b, "subject", msg->subject_display);
+  json_string(b, "date", msg->date_display);
+  json_builder_set_member_name(b, "headers_only");
+  json_builder_add_boolean_value(b, (msg->flags & DKS_MESSAGE_HEADERS_ONLY) != 0);
+  json_builder_set_member_name(b, "bare_lf_converted");
+  json_builder_add_boolean_value(b, (msg->flags & DKS_MESSAGE_BARE_LF_CONVERTED) != 0);
+  json_builder_set_member_name(b, "mbox_from_removed");
+  json_builder_add_boolean_value(b, (msg->flags & DKS_MESSAGE_MBOX_FROM_REMOVED) != 0);
+  json_builder_set_member_name(b, "notes");
+  json_builder_begin_array(b);
+  for (guint i = 0; msg->findings && i < msg->findings->len; i++) {
+    const DksFinding *f = g_ptr_array_index(msg->findings, i);
+    g_autofree char *clean = dks_sanitize(f->text, -1, FALSE);
+    json_builder_add_string_value(b, clean);
+  }
+  json_builder_end_array(b);
+  json_builder_end_object(b);
+}
+
+static void
+append_json_root(GString *out, JsonBuilder *b)
+{
+  g_autoptr(JsonNode) root = json_builder_get_root(b);
+  g_autoptr(JsonGenerator) gen = json_generator_new();
+  json_generator_set_root(gen, root);
+  g_autofree char *text = json_generator_to_data(gen, NULL);
+  g_string_append(out, text);
+  g_string_append_c(out, '\n');
+}
+
+void
+dks_report_json(GString *out, const DksRun *run, const DksReportOptions *opt)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new();
+  json_builder_begin_object(b);
+  json_string(b, "file", opt->file);
+  json_string(b, "result", dks_result_name(dks_run_overall(run)));
+  json_message(b, run->msg);
+  json_builder_set_member_name(b, "signatures");
+  json_builder_begin_array(b);
+  for (guint i = 0; i < run->sigs->len; i++)
+    json_signature(b, g_ptr_array_index(run->sigs, i));
+  json_builder_end_array(b);
+  json_builder_end_object(b);
+  append_json_root(out, b);
+}
+
+void
+dks_report_json_error(GString *out, const char *file, const char *error)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new();
+  json_builder_begin_object(b);
+  json_string(b, "file", file);
+  json_string(b, "error", error);
+  json_builder_end_object(b);
+  append_json_root(out, b);
+}

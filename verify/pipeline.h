@@ -1,0 +1,72 @@
+/* pipeline.h — DksRun, the whole state of one analysis: the message, each
+ * signature and its ordered steps.  Only the pipeline writes it, on the main
+ * loop; front ends read it const and redraw when told. */
+#pragma once
+#include <glib.h>
+#include "parse/message.h"
+#include "parse/signature.h"
+#include "parse/keyrecord.h"
+#include "verify/check.h"
+#include "verify/dns.h"
+#include "verify/canon.h"
+
+typedef struct {
+  DksCheckId check;
+  DksStatus status;
+  DksReason reason;    /* set when status is FAIL (or WARN with a reason) */
+  char *summary;       /* one line: what was found */
+  GPtrArray *evidence; /* char*: facts, may quote input (sanitize to show) */
+} DksStep;
+
+typedef enum {
+  DKS_TRI_NOT_CHECKED = 0,
+  DKS_TRI_YES,
+  DKS_TRI_NO,
+} DksTri;
+
+typedef struct {
+  const DksMessage *msg;   /* the run's message (not owned) */
+  DksSignature *sig;       /* owned */
+  DksStep steps[DKS_CHECK_COUNT]; /* in DksCheckId order */
+  DksResult result;        /* DKS_RESULT_NONE while pending */
+  DksReason reason;
+  char *key_name;          /* <s>._domainkey.<d>, or NULL */
+  DksDnsAnswer *dns;       /* owned, NULL until answered */
+  DksKeyRecord *key;       /* owned, NULL until parsed */
+  guint key_bits;
+  DksKeyType key_type;
+  DksTri body_hash_match;  /* body_hash: match / mismatch / not-checked */
+  DksTri header_valid;     /* header_signature: valid / invalid / not-checked */
+  DksBodyHash body_hash;   /* computed (when body_hash_match != NOT_CHECKED) */
+  gboolean dns_pending;
+} DksSigRun;
+
+typedef struct {
+  DksMessage *msg;         /* owned */
+  GPtrArray *sigs;         /* DksSigRun* */
+  gint64 now;              /* UNIX time the checks use */
+  guint dns_pending;       /* signatures still waiting for DNS */
+} DksRun;
+
+/* Called on the main loop each time the run changes (a step finished). */
+typedef void (*DksRunChanged)(DksRun *run, gpointer user_data);
+
+/* Creates a run for msg (takes ownership), parses every signature and runs
+ * every local step at once.  Caller frees with dks_run_free. */
+DksRun *dks_run_new(DksMessage *msg, gint64 now);
+
+/* Starts the DNS steps for every signature on resolver (not owned).  changed
+ * is called after each answer is applied.  The run must stay alive until
+ * dks_run_is_done() or until the resolver is freed (which cancels lookups
+ * without calling back). */
+void dks_run_start_dns(DksRun *run, DksResolver *resolver,
+                       DksRunChanged changed, gpointer user_data);
+
+/* TRUE when every signature has a verdict. */
+gboolean dks_run_is_done(const DksRun *run);
+
+/* Message-level result for exit codes: the "worst" lasting result. */
+DksResult dks_run_overall(const DksRun *run);
+
+void dks_run_free(DksRun *run);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(DksRun, dks_run_free)
