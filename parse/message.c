@@ -337,19 +337,15 @@ message_check_headers(DksMessage *msg)
 
 /* ---- GMime: cross-check and display values ----------------------------- */
 
-/* A GMime value made fit for one line of display: valid UTF-8, control
- * characters as spaces, trimmed.  NULL stays NULL. */
+/* A GMime value as valid UTF-8, trimmed.  Control characters are kept on
+ * purpose: the front end shows them escaped, so a hostile header stays
+ * visible instead of being blanked.  NULL stays NULL. */
 static char *
 message_display_value(const char *value)
 {
   if (value == NULL)
     return NULL;
-  char *clean = g_utf8_make_valid(value, -1);
-  for (char *p = clean; *p != '\0'; p++) {
-    if ((guchar)*p < 0x20 || *p == 0x7f)
-      *p = ' ';
-  }
-  return g_strstrip(clean);
+  return g_strstrip(g_utf8_make_valid(value, -1));
 }
 
 static void
@@ -359,6 +355,12 @@ message_take_display_values(DksMessage *msg, GMimeMessage *message)
   if (from != NULL && internet_address_list_length(from) > 0) {
     g_autofree char *text = internet_address_list_to_string(from, NULL, FALSE);
     msg->from_display = message_display_value(text);
+  }
+  /* GMime finds no address in a malformed From: show its text instead. */
+  if (msg->from_display == NULL || msg->from_display[0] == '\0') {
+    g_free(msg->from_display);
+    msg->from_display =
+      message_display_value(g_mime_object_get_header(GMIME_OBJECT(message), "From"));
   }
   msg->subject_display = message_display_value(g_mime_message_get_subject(message));
   msg->date_display =

@@ -681,6 +681,9 @@ dks_signature_parse(const DksMessage *msg, guint header_index, guint sig_index)
   sig_parse_z(&sp);
   sig_note_unknown_tags(&sp);
 
+  sig->algorithm_unknown = sp.algorithm;
+  sig->identity_outside_domain = sp.domain;
+  sig->from_not_signed = sp.from;
   if (sp.syntax)
     sig->problem = DKS_SIG_SYNTAX;
   else if (sp.algorithm)

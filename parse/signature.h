@@ -34,6 +34,11 @@ typedef struct {
                            i.e. from dks_header_value() of header_index */
   GPtrArray *findings;  /* DksFinding*: tag-list findings + semantic ones */
   DksSigProblem problem;
+  /* Each problem on its own, so every step can be judged even when an
+   * earlier problem decides the verdict (`problem` holds only the first). */
+  gboolean algorithm_unknown;       /* DKS_SIG_ALGORITHM */
+  gboolean identity_outside_domain; /* DKS_SIG_DOMAIN_MISMATCH */
+  gboolean from_not_signed;         /* DKS_SIG_FROM_NOT_SIGNED */
 
   char *version;        /* v= (as written) or NULL */
   char *algorithm_name; /* a= as written, or NULL */
