@@ -11,9 +11,41 @@
 
 /* ---------- text ---------- */
 
+/* Where a line may break inside a long word: after these (DNS names,
+ * header lists, URLs).  Spaces are preferred; base64 is cut anywhere. */
+static gboolean
+is_soft_break(char c)
+{
+  return c == '.' || c == '/' || c == ':' || c == ';' || c == ',' || c == '-';
+}
+
+/* Length in bytes of the next line of p, at most avail characters: up to the
+ * last space, else after the last soft break, else a hard cut. */
+static gsize
+next_line_length(const char *p, guint avail)
+{
+  const char *end = p, *space = NULL, *soft = NULL;
+  guint chars = 0;
+  while (*end != '\0' && chars < avail) {
+    if (*end == ' ')
+      space = end;
+    else if (is_soft_break(*end))
+      soft = end + 1;
+    end = g_utf8_next_char(end);
+    chars++;
+  }
+  if (*end == '\0')
+    return end - p;
+  if (space != NULL && space > p)
+    return space - p;
+  if (soft != NULL && soft - p > (gssize)avail / 3)
+    return soft - p;
+  return end - p;
+}
+
 /* Appends text wrapped at width, every line starting with indent; lines
- * after the first get hang extra spaces.  Words longer than a line (base64)
- * are cut hard.  Columns are counted in characters. */
+ * after the first get hang extra spaces.  Columns are counted in
+ * characters. */
 static void
 append_wrapped(GString *out, const char *text, guint indent, guint hang,
                guint width)
@@ -24,21 +56,11 @@ append_wrapped(GString *out, const char *text, guint indent, guint hang,
 
   while (*p != '\0' || first) {
     guint avail = width > col_start + 20 ? width - col_start : 20;
+    gsize len = next_line_length(p, avail);
     g_string_append_printf(out, "%*s", (int)col_start, "");
-    const char *line_end = p;
-    const char *last_space = NULL;
-    guint chars = 0;
-    while (*line_end != '\0' && chars < avail) {
-      if (*line_end == ' ')
-        last_space = line_end;
-      line_end = g_utf8_next_char(line_end);
-      chars++;
-    }
-    if (*line_end != '\0' && last_space != NULL && last_space > p)
-      line_end = last_space;
-    g_string_append_len(out, p, line_end - p);
+    g_string_append_len(out, p, len);
     g_string_append_c(out, '\n');
-    p = line_end;
+    p += len;
     while (*p == ' ')
       p++;
     if (first) {
@@ -171,16 +193,6 @@ json_strings(JsonBuilder *b, const char *key, const GPtrArray *values)
   json_builder_end_array(b);
 }
 
-static const char *
-rcode_name(int rcode)
-{
-  static const char *const names[] = {"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN",
-                                      "NOTIMP", "REFUSED"};
-  if (rcode < 0)
-    return NULL;
-  return rcode < (int)G_N_ELEMENTS(names) ? names[rcode] : "OTHER";
-}
-
 static void
 json_dns(JsonBuilder *b, const DksSigRun *sr)
 {
@@ -192,7 +204,7 @@ json_dns(JsonBuilder *b, const DksSigRun *sr)
   const DksDnsAnswer *dns = sr->dns;
   json_builder_begin_object(b);
   json_string(b, "query", dns->qname);
-  json_string(b, "rcode", rcode_name(dns->rcode));
+  json_string(b, "rcode", dns->rcode < 0 ? NULL : dks_dns_rcode_name(dns->rcode));
   json_string(b, "outcome", dks_dns_outcome_name(dns->outcome));
   json_builder_set_member_name(b, "cname_chain");
   json_builder_begin_array(b);

@@ -414,6 +414,18 @@ dns_final_name(const DksDnsAnswer *dns)
   return dns->qname;
 }
 
+static const char *
+dnssec_words(DksDnssec dnssec)
+{
+  switch (dnssec) {
+  case DKS_DNSSEC_SECURE: return "secure (signed, and the signatures check out)";
+  case DKS_DNSSEC_BOGUS: return "bogus (signed, but the signatures do not check out)";
+  case DKS_DNSSEC_INSECURE: return "insecure (the zone is not signed; that is normal)";
+  case DKS_DNSSEC_UNCHECKED: break;
+  }
+  return "not validated (no trust anchor configured)";
+}
+
 static void
 evidence_dns_answer(DksStep *step, const DksDnsAnswer *dns)
 {
@@ -430,12 +442,17 @@ evidence_dns_answer(DksStep *step, const DksDnsAnswer *dns)
                   i + 1, txt->owner, txt->ttl, txt->strings->len, lens->str);
     g_string_free(lens, TRUE);
   }
-  step_evidence(step, "rcode %s, DNSSEC %s, %" G_GINT64_FORMAT " ms, %"
-                G_GSIZE_FORMAT " octets", dks_dns_outcome_name(dns->outcome),
-                dks_dnssec_name(dns->dnssec), dns->elapsed_us / 1000,
-                dns->answer_size);
+  if (dns->rcode < 0)
+    step_evidence(step, "no response (%s) after %" G_GINT64_FORMAT " ms",
+                  dks_dns_outcome_name(dns->outcome), dns->elapsed_us / 1000);
+  else
+    step_evidence(step, "response: %s%s, %" G_GSIZE_FORMAT " octets, %"
+                  G_GINT64_FORMAT " ms", dks_dns_rcode_name(dns->rcode),
+                  dns->outcome == DKS_DNS_NODATA ? " with no TXT record (NODATA)" : "",
+                  dns->answer_size, dns->elapsed_us / 1000);
+  step_evidence(step, "DNSSEC: %s", dnssec_words(dns->dnssec));
   if (dns->why_bogus)
-    step_evidence(step, "DNSSEC: %s", dns->why_bogus);
+    step_evidence(step, "DNSSEC validation failed: %s", dns->why_bogus);
   if (dns->error)
     step_evidence(step, "resolver: %s", dns->error);
 }
