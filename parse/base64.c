@@ -5,6 +5,7 @@
  * the user came to find.  The first octet that breaks the grammar is
  * reported with its offset. */
 #include "parse/base64.h"
+#include "parse/lex.h"
 
 /* The value of a base64 symbol, or -1 for anything else ('=' included). */
 static int
@@ -21,14 +22,6 @@ base64_symbol_value(guchar c)
   if (c == '/')
     return 63;
   return -1;
-}
-
-/* FWS as found in header fields and TXT records: RFC 6376 allows folding
- * white space between any two symbols. */
-static gboolean
-base64_is_fws(guchar c)
-{
-  return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
 static void
@@ -56,7 +49,7 @@ dks_base64_decode_strict(const char *text, gsize len, DksBase64Error *err)
 
   for (gsize i = 0; i < len; i++) {
     guchar c = (guchar)text[i];
-    if (base64_is_fws(c))
+    if (dks_is_fws(c))
       continue;
 
     if (c == '=') {

@@ -8,6 +8,7 @@
  * dkim-safe-char are copied unchanged: judging them is the caller's job
  * (i= and z= have their own grammar on top of this encoding). */
 #include "parse/dkimqp.h"
+#include "parse/lex.h"
 
 static int
 dkimqp_hex_value(guchar c)
@@ -21,12 +22,6 @@ dkimqp_hex_value(guchar c)
   return -1;
 }
 
-static gboolean
-dkimqp_is_fws(guchar c)
-{
-  return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
 char *
 dks_dkimqp_decode(const char *text, gsize len, gsize *out_len, gsize *bad_offset)
 {
@@ -36,7 +31,7 @@ dks_dkimqp_decode(const char *text, gsize len, gsize *out_len, gsize *bad_offset
   GString *out = g_string_sized_new(len + 1);
   for (gsize i = 0; i < len; i++) {
     guchar c = (guchar)text[i];
-    if (dkimqp_is_fws(c))
+    if (dks_is_fws(c))
       continue;
     if (c != '=') {
       g_string_append_c(out, (char)c);

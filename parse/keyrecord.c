@@ -7,6 +7,7 @@
  * REVOKED.  Whether p= holds a usable RSA or Ed25519 key is for
  * verify/crypto to say: here p= only has to be strict base64. */
 #include "parse/keyrecord.h"
+#include "parse/lex.h"
 
 #include <stdarg.h>
 #include <string.h>
@@ -24,30 +25,12 @@ typedef struct {
   gboolean syntax, revoked;
 } KeyParse;
 
-static void key_add(KeyParse *kp, DksFindingLevel level, const char *tag,
-                    const char *fmt, ...) G_GNUC_PRINTF(4, 5);
-
-static void
-key_add(KeyParse *kp, DksFindingLevel level, const char *tag, const char *fmt, ...)
-{
-  va_list args;
-  va_start(args, fmt);
-  g_autofree char *text = g_strdup_vprintf(fmt, args);
-  va_end(args);
-  dks_findings_add(kp->key->findings, level, tag, "%s", text);
-}
-
 #define key_syntax(kp, tag, ...)                                   \
   do {                                                             \
     (kp)->syntax = TRUE;                                           \
-    key_add((kp), DKS_FINDING_ERROR, (tag), __VA_ARGS__);          \
+    dks_findings_add((kp)->key->findings, DKS_FINDING_ERROR, (tag), \
+                     __VA_ARGS__);                                \
   } while (0)
-
-static gboolean
-key_is_fws(guchar c)
-{
-  return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
 
 static char *
 key_quote(const DksTag *tag)
@@ -65,9 +48,9 @@ key_split_list(const DksTag *tag)
     if (i < tag->value_len && tag->value[i] != ':')
       continue;
     gsize s = start, e = i;
-    while (s < e && key_is_fws((guchar)tag->value[s]))
+    while (s < e && dks_is_fws((guchar)tag->value[s]))
       s++;
-    while (e > s && key_is_fws((guchar)tag->value[e - 1]))
+    while (e > s && dks_is_fws((guchar)tag->value[e - 1]))
       e--;
     g_ptr_array_add(entries, g_strndup(tag->value + s, e - s));
     start = i + 1;
@@ -134,7 +117,7 @@ key_parse_v(KeyParse *kp)
   /* "first" means first in the text, not merely first of the tags that
    * parsed: a broken tag-spec before v= counts too. */
   gsize first = 0;
-  while (first < key->text_len && key_is_fws((guchar)key->text[first]))
+  while (first < key->text_len && dks_is_fws((guchar)key->text[first]))
     first++;
   if (tag->name_offset != first)
     key_syntax(kp, "v", "RFC 6376 §3.6.1 v=: want it as the first tag of the "
@@ -182,7 +165,7 @@ key_parse_h(KeyParse *kp)
   }
   if (!key_list_has(key->hashes, "sha256") && !key_list_has(key->hashes, "sha1")) {
     g_autofree char *have = key_quote(tag);
-    key_add(kp, DKS_FINDING_WARNING, "h",
+    dks_findings_add(kp->key->findings, DKS_FINDING_WARNING, "h",
             "RFC 6376 §3.6.1 h=: '%s' allows neither sha256 nor sha1, so no "
             "signature can use this key", have);
   }
@@ -224,7 +207,7 @@ key_parse_t(KeyParse *kp)
     else if (g_ascii_strcasecmp(flag, "s") == 0)
       key->strict = TRUE;
     else
-      key_add(kp, DKS_FINDING_NOTE, "t",
+      dks_findings_add(kp->key->findings, DKS_FINDING_NOTE, "t",
               "RFC 6376 §3.6.1 t=: flag '%s' is unknown and ignored", flag);
   }
 }
@@ -345,7 +328,7 @@ key_parse_p(KeyParse *kp)
 
   if (tag->value_len == 0) {
     kp->revoked = TRUE;
-    key_add(kp, DKS_FINDING_ERROR, "p",
+    dks_findings_add(kp->key->findings, DKS_FINDING_ERROR, "p",
             "RFC 6376 §3.6.1 p=: empty: the key is revoked (the domain withdrew "
             "it on purpose; this is not a malformed record), so signatures "
             "made with it cannot verify");
@@ -372,11 +355,11 @@ key_note_unknown_tags(KeyParse *kp)
     if (is_known)
       continue;
     if (strcmp(tag->name, "g") == 0)
-      key_add(kp, DKS_FINDING_NOTE, "g",
+      dks_findings_add(kp->key->findings, DKS_FINDING_NOTE, "g",
               "RFC 6376 §3.6.1 g=: the granularity tag of RFC 4871 was dropped "
               "by RFC 6376 and is ignored (some old verifiers still apply it)");
     else
-      key_add(kp, DKS_FINDING_NOTE, tag->name,
+      dks_findings_add(kp->key->findings, DKS_FINDING_NOTE, tag->name,
               "RFC 6376 §3.6.1 %s=: unknown tag, ignored as the RFC requires",
               tag->name);
   }

@@ -6,6 +6,7 @@
  * walkthrough can show all of them; `problem` is decided at the end in the
  * order SYNTAX, ALGORITHM, DOMAIN_MISMATCH, FROM_NOT_SIGNED (signature.h). */
 #include "parse/signature.h"
+#include "parse/lex.h"
 
 #include <stdarg.h>
 #include <string.h>
@@ -25,24 +26,12 @@ typedef struct {
 
 /* ---- findings ---------------------------------------------------------- */
 
-static void sig_add(SigParse *sp, DksFindingLevel level, const char *tag,
-                    const char *fmt, ...) G_GNUC_PRINTF(4, 5);
-
-static void
-sig_add(SigParse *sp, DksFindingLevel level, const char *tag, const char *fmt, ...)
-{
-  va_list args;
-  va_start(args, fmt);
-  g_autofree char *text = g_strdup_vprintf(fmt, args);
-  va_end(args);
-  dks_findings_add(sp->sig->findings, level, tag, "%s", text);
-}
-
 /* An ERROR that makes the signature a syntax failure. */
 #define sig_syntax(sp, tag, ...)                                   \
   do {                                                             \
     (sp)->syntax = TRUE;                                           \
-    sig_add((sp), DKS_FINDING_ERROR, (tag), __VA_ARGS__);          \
+    dks_findings_add((sp)->sig->findings, DKS_FINDING_ERROR, (tag), \
+                     __VA_ARGS__);                                \
   } while (0)
 
 static char *
@@ -53,19 +42,13 @@ sig_quote(const DksTag *tag)
 
 /* ---- shared value helpers ---------------------------------------------- */
 
-static gboolean
-sig_is_fws(guchar c)
-{
-  return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
 /* A copy of text[start, end) with FWS trimmed from both ends. */
 static char *
 sig_trimmed(const char *text, gsize start, gsize end)
 {
-  while (start < end && sig_is_fws((guchar)text[start]))
+  while (start < end && dks_is_fws((guchar)text[start]))
     start++;
-  while (end > start && sig_is_fws((guchar)text[end - 1]))
+  while (end > start && dks_is_fws((guchar)text[end - 1]))
     end--;
   return g_strndup(text + start, end - start);
 }
@@ -225,14 +208,14 @@ sig_parse_a(SigParse *sp)
       continue;
     sig->algorithm = known[i].alg;
     if (strcmp(tag->value, known[i].name) != 0)
-      sig_add(sp, DKS_FINDING_WARNING, "a",
+      dks_findings_add(sp->sig->findings, DKS_FINDING_WARNING, "a",
               "RFC 6376 §3.5 a=: '%s' is not in lower case; ABNF makes it "
               "case-insensitive, but some verifiers (python3-dkim) only know "
               "'%s'", have, known[i].name);
     return;
   }
   sp->algorithm = TRUE;
-  sig_add(sp, DKS_FINDING_ERROR, "a",
+  dks_findings_add(sp->sig->findings, DKS_FINDING_ERROR, "a",
           "RFC 6376 §3.5 a=: '%s' is not an algorithm a verifier knows (want "
           "rsa-sha256, ed25519-sha256 (RFC 8463) or rsa-sha1); §6.1.1 makes "
           "it PERMFAIL", have);
@@ -302,7 +285,7 @@ sig_parse_b_bh(SigParse *sp)
 
   gsize want = sig_algorithm_digest_size(sig->algorithm);
   if (sig->bh != NULL && want != 0 && g_bytes_get_size(sig->bh) != want)
-    sig_add(sp, DKS_FINDING_WARNING, "bh",
+    dks_findings_add(sp->sig->findings, DKS_FINDING_WARNING, "bh",
             "RFC 6376 §3.5 bh=: want a %" G_GSIZE_FORMAT "-octet %s digest, have "
             "%" G_GSIZE_FORMAT " octets: it cannot match any body",
             want, want == 20 ? "SHA-1" : "SHA-256", g_bytes_get_size(sig->bh));
@@ -405,7 +388,7 @@ sig_parse_h(SigParse *sp)
   if (!has_from) {
     sp->from = TRUE;
     g_autofree char *have = sig_quote(tag);
-    sig_add(sp, DKS_FINDING_ERROR, "h",
+    dks_findings_add(sp->sig->findings, DKS_FINDING_ERROR, "h",
             "RFC 6376 §5.4 h=: want From among the signed fields, have '%s'; "
             "§6.1.1 makes a signature that does not sign From PERMFAIL", have);
   }
@@ -465,7 +448,7 @@ sig_parse_i(SigParse *sp)
     g_autofree char *i_domain = dks_quote_bytes(at + 1, strlen(at + 1), SIG_QUOTE_MAX);
     g_autofree char *d_domain = dks_quote_bytes(sig->domain, strlen(sig->domain),
                                                 SIG_QUOTE_MAX);
-    sig_add(sp, DKS_FINDING_ERROR, "i",
+    dks_findings_add(sp->sig->findings, DKS_FINDING_ERROR, "i",
             "RFC 6376 §3.5 i=: want d= ('%s') or a subdomain of it as the "
             "domain, have '%s'; §6.1.1 makes this PERMFAIL (domain mismatch)",
             d_domain, i_domain);
@@ -508,7 +491,7 @@ sig_parse_q(SigParse *sp)
     if (g_ascii_strcasecmp(method, "dns/txt") == 0)
       has_dns_txt = TRUE;
     else if (*method != '\0')
-      sig_add(sp, DKS_FINDING_NOTE, "q",
+      dks_findings_add(sp->sig->findings, DKS_FINDING_NOTE, "q",
               "RFC 6376 §3.5 q=: query method '%s' is unknown and ignored",
               method);
   }
@@ -532,7 +515,7 @@ sig_parse_time(SigParse *sp, const char *name, gint64 *out)
     return FALSE;
   }
   if (tag->value_len > 12)
-    sig_add(sp, DKS_FINDING_WARNING, name,
+    dks_findings_add(sp->sig->findings, DKS_FINDING_WARNING, name,
             "RFC 6376 §3.5 %s=: want at most 12 digits, have %" G_GSIZE_FORMAT,
             name, tag->value_len);
   *out = (gint64)value;
@@ -552,7 +535,7 @@ sig_parse_t_x(SigParse *sp)
                "), have %" G_GINT64_FORMAT ": the signature expired before it "
                "was made", sig->timestamp, sig->expiry);
   else if (sig->expiry == sig->timestamp)
-    sig_add(sp, DKS_FINDING_WARNING, "x",
+    dks_findings_add(sp->sig->findings, DKS_FINDING_WARNING, "x",
             "RFC 6376 §3.5 x=: want a time after t=, have the same time (%"
             G_GINT64_FORMAT "): the signature expires the moment it is made",
             sig->expiry);
@@ -578,7 +561,7 @@ sig_parse_z(SigParse *sp)
     const char *colon = decoded != NULL ? memchr(decoded, ':', decoded_len) : NULL;
     if (decoded == NULL || colon == NULL || colon == decoded) {
       g_autofree char *bad = dks_quote_bytes(entry, len, SIG_QUOTE_MAX);
-      sig_add(sp, DKS_FINDING_WARNING, "z",
+      dks_findings_add(sp->sig->findings, DKS_FINDING_WARNING, "z",
               "RFC 6376 §3.5 z=: entry %u '%s' is not name:DKIM-Quoted-Printable "
               "value%s; skipped", i + 1, bad,
               decoded == NULL ? " (bad '=' escape)" : "");
@@ -587,7 +570,7 @@ sig_parse_z(SigParse *sp)
     g_ptr_array_add(sig->copied_headers, g_steal_pointer(&decoded));
   }
   if (cut)
-    sig_add(sp, DKS_FINDING_WARNING, "z",
+    dks_findings_add(sp->sig->findings, DKS_FINDING_WARNING, "z",
             "RFC 6376 §3.5 z=: more than %u copied fields; the rest are not shown",
             DKS_MAX_COPIED_HEADERS);
 }
@@ -604,7 +587,7 @@ sig_note_unknown_tags(SigParse *sp)
     for (gsize k = 0; k < G_N_ELEMENTS(known); k++)
       is_known = is_known || strcmp(known[k], tag->name) == 0;
     if (!is_known)
-      sig_add(sp, DKS_FINDING_NOTE, tag->name,
+      dks_findings_add(sp->sig->findings, DKS_FINDING_NOTE, tag->name,
               "RFC 6376 §3.2 %s=: unknown tag, ignored as the RFC requires",
               tag->name);
   }

@@ -17,6 +17,7 @@
  * and an error where the tag's own grammar forbids them (signature.c,
  * keyrecord.c), because unknown tags must be ignored whatever they hold. */
 #include "parse/tags.h"
+#include "parse/lex.h"
 
 #include <string.h>
 
@@ -33,12 +34,6 @@ dks_tag_free(DksTag *tag)
   g_free(tag->name);
   g_free(tag->value);
   g_free(tag);
-}
-
-static gboolean
-tags_is_fws(guchar c)
-{
-  return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
 static gboolean
@@ -62,7 +57,7 @@ tags_is_valchar(guchar c)
 static gsize
 tags_skip_fws(const char *text, gsize pos, gsize end)
 {
-  while (pos < end && tags_is_fws((guchar)text[pos]))
+  while (pos < end && dks_is_fws((guchar)text[pos]))
     pos++;
   return pos;
 }
@@ -94,7 +89,7 @@ tags_check_valchars(DksTagList *list, const DksTag *tag, const char *what)
 {
   for (gsize i = 0; i < tag->value_len; i++) {
     guchar c = (guchar)tag->value[i];
-    if (tags_is_valchar(c) || tags_is_fws(c))
+    if (tags_is_valchar(c) || dks_is_fws(c))
       continue;
     dks_findings_add(list->findings, DKS_FINDING_WARNING, tag->name,
                      "RFC 6376 §3.2 %s %s=: octet \\x%02X at offset %" G_GSIZE_FORMAT
@@ -157,7 +152,7 @@ tags_parse_spec(DksTagList *list, const char *text, gsize start, gsize end,
 
   gsize value_start = tags_skip_fws(text, pos, end);
   gsize value_end = end;
-  while (value_end > value_start && tags_is_fws((guchar)text[value_end - 1]))
+  while (value_end > value_start && dks_is_fws((guchar)text[value_end - 1]))
     value_end--;
 
   const DksTag *earlier = tags_find(list->tags, name);
