@@ -38,26 +38,6 @@ key_quote(const DksTag *tag)
   return dks_quote_bytes(tag->value, tag->value_len, KEY_QUOTE_MAX);
 }
 
-/* A colon-separated list as FWS-trimmed entries (empty entries kept). */
-static GPtrArray *
-key_split_list(const DksTag *tag)
-{
-  GPtrArray *entries = g_ptr_array_new_with_free_func(g_free);
-  gsize start = 0;
-  for (gsize i = 0; i <= tag->value_len && entries->len < DKS_MAX_TAGS; i++) {
-    if (i < tag->value_len && tag->value[i] != ':')
-      continue;
-    gsize s = start, e = i;
-    while (s < e && dks_is_fws((guchar)tag->value[s]))
-      s++;
-    while (e > s && dks_is_fws((guchar)tag->value[e - 1]))
-      e--;
-    g_ptr_array_add(entries, g_strndup(tag->value + s, e - s));
-    start = i + 1;
-  }
-  return entries;
-}
-
 /* hyphenated-word = ALPHA [ *(ALPHA / DIGIT / "-") (ALPHA / DIGIT) ] */
 static gboolean
 key_is_hyphenated_word(const char *word)
@@ -77,7 +57,7 @@ key_is_hyphenated_word(const char *word)
 static GPtrArray *
 key_parse_word_list(KeyParse *kp, const DksTag *tag, const char *rule)
 {
-  g_autoptr(GPtrArray) entries = key_split_list(tag);
+  g_autoptr(GPtrArray) entries = dks_tag_split(tag, ':', DKS_MAX_TAGS, NULL);
   for (guint i = 0; i < entries->len; i++) {
     const char *entry = g_ptr_array_index(entries, i);
     /* '*' is the s= wildcard; hyphenated-word covers the rest. */

@@ -42,38 +42,6 @@ sig_quote(const DksTag *tag)
 
 /* ---- shared value helpers ---------------------------------------------- */
 
-/* A copy of text[start, end) with FWS trimmed from both ends. */
-static char *
-sig_trimmed(const char *text, gsize start, gsize end)
-{
-  while (start < end && dks_is_fws((guchar)text[start]))
-    start++;
-  while (end > start && dks_is_fws((guchar)text[end - 1]))
-    end--;
-  return g_strndup(text + start, end - start);
-}
-
-/* Splits a value at sep into FWS-trimmed entries (empty ones kept, so the
- * caller can reject them).  At most max entries; *cut says if more were. */
-static GPtrArray *
-sig_split(const DksTag *tag, char sep, guint max, gboolean *cut)
-{
-  GPtrArray *entries = g_ptr_array_new_with_free_func(g_free);
-  gsize start = 0;
-  *cut = FALSE;
-  for (gsize i = 0; i <= tag->value_len; i++) {
-    if (i < tag->value_len && tag->value[i] != sep)
-      continue;
-    if (entries->len >= max) {
-      *cut = TRUE;
-      break;
-    }
-    g_ptr_array_add(entries, sig_trimmed(tag->value, start, i));
-    start = i + 1;
-  }
-  return entries;
-}
-
 /* RFC 5322 ftext: printable US-ASCII except ':'. */
 static gboolean
 sig_is_field_name(const char *name)
@@ -367,7 +335,7 @@ sig_parse_h(SigParse *sp)
     return;
 
   gboolean cut = FALSE;
-  g_autoptr(GPtrArray) names = sig_split(tag, ':', DKS_MAX_SIGNED_HEADERS, &cut);
+  g_autoptr(GPtrArray) names = dks_tag_split(tag, ':', DKS_MAX_SIGNED_HEADERS, &cut);
   gboolean has_from = FALSE;
   for (guint i = 0; i < names->len; i++) {
     const char *name = g_ptr_array_index(names, i);
@@ -485,7 +453,7 @@ sig_parse_q(SigParse *sp)
   g_autofree char *have = sig_quote(tag);
 
   gboolean cut = FALSE, has_dns_txt = FALSE;
-  g_autoptr(GPtrArray) methods = sig_split(tag, ':', DKS_MAX_TAGS, &cut);
+  g_autoptr(GPtrArray) methods = dks_tag_split(tag, ':', DKS_MAX_TAGS, &cut);
   for (guint i = 0; i < methods->len; i++) {
     const char *method = g_ptr_array_index(methods, i);
     if (g_ascii_strcasecmp(method, "dns/txt") == 0)
@@ -553,7 +521,7 @@ sig_parse_z(SigParse *sp)
   sig->copied_headers = g_ptr_array_new_with_free_func(g_free);
 
   gboolean cut = FALSE;
-  g_autoptr(GPtrArray) entries = sig_split(tag, '|', DKS_MAX_COPIED_HEADERS, &cut);
+  g_autoptr(GPtrArray) entries = dks_tag_split(tag, '|', DKS_MAX_COPIED_HEADERS, &cut);
   for (guint i = 0; i < entries->len; i++) {
     const char *entry = g_ptr_array_index(entries, i);
     gsize len = strlen(entry), bad_offset = 0, decoded_len = 0;

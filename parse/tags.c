@@ -224,3 +224,35 @@ dks_tag_list_free(DksTagList *list)
   g_ptr_array_unref(list->findings);
   g_free(list);
 }
+
+/* A copy of text[start, end) with FWS trimmed from both ends. */
+static char *
+tags_trimmed(const char *text, gsize start, gsize end)
+{
+  while (start < end && dks_is_fws((guchar)text[start]))
+    start++;
+  while (end > start && dks_is_fws((guchar)text[end - 1]))
+    end--;
+  return g_strndup(text + start, end - start);
+}
+
+GPtrArray *
+dks_tag_split(const DksTag *tag, char sep, guint max, gboolean *cut)
+{
+  GPtrArray *entries = g_ptr_array_new_with_free_func(g_free);
+  gsize start = 0;
+  if (cut != NULL)
+    *cut = FALSE;
+  for (gsize i = 0; i <= tag->value_len; i++) {
+    if (i < tag->value_len && tag->value[i] != sep)
+      continue;
+    if (entries->len >= max) {
+      if (cut != NULL)
+        *cut = TRUE;
+      break;
+    }
+    g_ptr_array_add(entries, tags_trimmed(tag->value, start, i));
+    start = i + 1;
+  }
+  return entries;
+}

@@ -31,5 +31,10 @@ DksTagList *dks_tag_list_parse(const char *text, gsize len, const char *what);
 /* The tag with that exact name (the first one when duplicated), or NULL. */
 const DksTag *dks_tag_list_get(const DksTagList *list, const char *name);
 
+/* Splits a tag's value at sep into FWS-trimmed entries (empty ones kept, so
+ * callers can reject them), at most max; *cut (if non-NULL) says whether
+ * more were dropped.  Returns a GPtrArray of char* that frees them. */
+GPtrArray *dks_tag_split(const DksTag *tag, char sep, guint max, gboolean *cut);
+
 void dks_tag_list_free(DksTagList *list);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(DksTagList, dks_tag_list_free)
