@@ -10,6 +10,19 @@ import dkstest
 from fixturezones import fixture_rows, zone_args
 
 
+def fixture_args(text):
+    """The args column as arguments: "-" is none, and a token naming an
+    existing path relative to tests/fixtures/ (a trust anchor file) becomes
+    that absolute path, since dkimscope runs from the build directory."""
+    out = []
+    for arg in text.split():
+        if arg == "-":
+            continue
+        path = os.path.join(dkstest.FIXTURES, arg)
+        out.append(path if not os.path.isabs(arg) and os.path.exists(path) else arg)
+    return out
+
+
 def main():
     rows = fixture_rows()
     by_file = defaultdict(list)
@@ -18,7 +31,7 @@ def main():
     zones = zone_args()
     tap = dkstest.Tap()
     for name, file_rows in by_file.items():
-        extra = [a for a in file_rows[0].get("args", "-").split() if a != "-"]
+        extra = fixture_args(file_rows[0].get("args", "-"))
         path = os.path.join(dkstest.FIXTURES, name)
         code, objs, err = dkstest.run_json(["--now", file_rows[0]["now"]] + zones + extra + [path])
         if not tap.ok(len(objs) == 1 and "signatures" in objs[0], f"{name}: analysed",
