@@ -27,7 +27,12 @@ enum {
   DNS_TYPE_OPT = 41,
 };
 
-enum { DNS_FLAG_QR = 0x8000, DNS_FLAG_AA = 0x0400, DNS_FLAG_TC = 0x0200 };
+enum {
+  DNS_FLAG_QR = 0x8000,
+  DNS_FLAG_AA = 0x0400,
+  DNS_FLAG_TC = 0x0200,
+  DNS_FLAG_AD = 0x0020,
+};
 
 typedef enum { SECTION_ANSWER, SECTION_AUTHORITY, SECTION_ADDITIONAL } Section;
 
@@ -210,69 +215,116 @@ static char *read_name(WireReader *r, const char *what)
   return finish_name(g_steal_pointer(&text));
 }
 
+/* Reads a name in presentation format label by label (RFC 1035 §5.1) into
+ * its canonical text form and/or its uncompressed wire form (either may be
+ * NULL).  Returns NULL, or why the name is invalid. */
+static const char *decode_name(const char *name, GString *text, GByteArray *wire)
+{
+  guchar label[DNS_MAX_LABEL_OCTETS];
+  gsize label_len = 0;
+  gsize octets = 1;
+  const char *p = name;
+
+  if (strcmp(name, ".") != 0) {
+    for (;;) {
+      if (*p == '\0' || *p == '.') {
+        if (label_len == 0)
+          return "empty label";
+        octets += 1 + label_len;
+        if (octets > DNS_MAX_NAME_OCTETS)
+          return "longer than 255 octets";
+        if (text)
+          append_label(text, label, label_len);
+        if (wire) {
+          guint8 len = (guint8) label_len;
+          g_byte_array_append(wire, &len, 1);
+          g_byte_array_append(wire, label, (guint) label_len);
+        }
+        label_len = 0;
+        if (*p == '\0' || *++p == '\0')
+          break; /* the end, with or without a trailing dot */
+        continue;
+      }
+      guchar c = (guchar) *p++;
+      if (c == '\\') {
+        if (g_ascii_isdigit(p[0]) && g_ascii_isdigit(p[1]) && g_ascii_isdigit(p[2])) {
+          unsigned v = (unsigned) (p[0] - '0') * 100u + (unsigned) (p[1] - '0') * 10u +
+                       (unsigned) (p[2] - '0');
+          if (v > 255)
+            return "escape \\DDD above 255";
+          c = (guchar) v;
+          p += 3;
+        } else if (*p != '\0') {
+          c = (guchar) *p++;
+        } else {
+          return "backslash at the end";
+        }
+      }
+      if (label_len == DNS_MAX_LABEL_OCTETS)
+        return "label longer than 63 octets";
+      label[label_len++] = c;
+    }
+  }
+  if (wire) {
+    const guint8 root = 0;
+    g_byte_array_append(wire, &root, 1);
+  }
+  return NULL;
+}
+
+static void set_name_error(GError **error, const char *name, const char *why)
+{
+  g_autofree char *quoted = g_strescape(name, NULL);
+  g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+              "RFC 1035 §2.3.4: want a domain name, have '%.300s' (%s)", quoted, why);
+}
+
 char *dks_dns_name_canonical(const char *name, GError **error)
 {
   g_return_val_if_fail(name != NULL, NULL);
   g_autoptr(GString) text = g_string_new(NULL);
-  guchar label[DNS_MAX_LABEL_OCTETS];
-  gsize label_len = 0;
-  gsize octets = 1;
-  const char *why = NULL;
-  const char *p = name;
-
-  if (strcmp(name, ".") == 0)
-    return g_strdup(".");
-  while (!why) {
-    if (*p == '\0' || *p == '.') {
-      if (label_len == 0) {
-        why = "empty label";
-        break;
-      }
-      octets += 1 + label_len;
-      if (octets > DNS_MAX_NAME_OCTETS) {
-        why = "longer than 255 octets";
-        break;
-      }
-      append_label(text, label, label_len);
-      label_len = 0;
-      if (*p == '\0')
-        break;
-      p++;
-      if (*p == '\0')
-        break; /* trailing dot */
-      continue;
-    }
-    guchar c = (guchar) *p++;
-    if (c == '\\') {
-      if (g_ascii_isdigit(p[0]) && g_ascii_isdigit(p[1]) && g_ascii_isdigit(p[2])) {
-        unsigned v = (unsigned) (p[0] - '0') * 100u + (unsigned) (p[1] - '0') * 10u +
-                     (unsigned) (p[2] - '0');
-        if (v > 255) {
-          why = "escape \\DDD above 255";
-          break;
-        }
-        c = (guchar) v;
-        p += 3;
-      } else if (*p != '\0') {
-        c = (guchar) *p++;
-      } else {
-        why = "backslash at the end";
-        break;
-      }
-    }
-    if (label_len == DNS_MAX_LABEL_OCTETS) {
-      why = "label longer than 63 octets";
-      break;
-    }
-    label[label_len++] = c;
-  }
+  const char *why = decode_name(name, text, NULL);
   if (why) {
-    g_autofree char *quoted = g_strescape(name, NULL);
-    g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                "RFC 1035 §2.3.4: want a domain name, have '%.300s' (%s)", quoted, why);
+    set_name_error(error, name, why);
     return NULL;
   }
   return finish_name(g_steal_pointer(&text));
+}
+
+static void put_u16(GByteArray *wire, guint16 v)
+{
+  const guint8 be[2] = { (guint8) (v >> 8), (guint8) v };
+  g_byte_array_append(wire, be, 2);
+}
+
+GBytes *dks_dns_query_new(const char *qname, guint16 qtype, guint16 id, guint16 flags,
+                          guint16 edns_size, GError **error)
+{
+  g_return_val_if_fail(qname != NULL, NULL);
+  g_autoptr(GByteArray) wire = g_byte_array_new();
+  put_u16(wire, id);
+  put_u16(wire, flags & (guint16) ~DNS_FLAG_QR);
+  put_u16(wire, 1); /* QDCOUNT */
+  put_u16(wire, 0);
+  put_u16(wire, 0);
+  put_u16(wire, edns_size ? 1 : 0);
+  const char *why = decode_name(qname, NULL, wire);
+  if (why) {
+    set_name_error(error, qname, why);
+    return NULL;
+  }
+  put_u16(wire, qtype);
+  put_u16(wire, 1); /* IN */
+  if (edns_size) { /* RFC 6891 §6.1.2: root owner, OPT, payload size, no flags */
+    const guint8 root = 0;
+    g_byte_array_append(wire, &root, 1);
+    put_u16(wire, DNS_TYPE_OPT);
+    put_u16(wire, MAX(edns_size, 512));
+    put_u16(wire, 0);
+    put_u16(wire, 0);
+    put_u16(wire, 0);
+  }
+  return g_byte_array_free_to_bytes(g_steal_pointer(&wire));
 }
 
 const char *dks_dns_rcode_name(int rcode)
@@ -593,6 +645,7 @@ DksDnsPacket *dks_dns_packet_parse(const guchar *wire, gsize len,
   pkt->rcode = (c.extended_rcode << 4) | (flags & 0x000F);
   pkt->truncated = (flags & DNS_FLAG_TC) != 0;
   pkt->authoritative = (flags & DNS_FLAG_AA) != 0;
+  pkt->authentic_data = (flags & DNS_FLAG_AD) != 0;
   const char *last = follow_chain(pkt, c.cnames, want);
   if (last)
     take_txt(pkt, c.txts, last);

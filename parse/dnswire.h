@@ -29,6 +29,8 @@ typedef struct {
                              EDNS extended bits when an OPT record is present) */
   gboolean truncated;     /* TC bit */
   gboolean authoritative; /* AA bit */
+  gboolean authentic_data;/* AD bit (RFC 4035 §3.2.3): the resolver says it
+                             validated every record with DNSSEC */
   gsize size;             /* packet size in octets */
   GPtrArray *cname_chain; /* DksCnameHop*, starting at the query name */
   gboolean cname_loop;    /* the chain came back to a name already seen */
@@ -57,6 +59,18 @@ void dks_txt_record_free(DksTxtRecord *txt);
  * (G_IO_ERROR_INVALID_DATA) when it is no valid domain name: empty label,
  * label over 63 octets, name over 255 octets, bad escape.  Caller frees. */
 char *dks_dns_name_canonical(const char *name, GError **error);
+
+/* Header flags a query may set (RFC 1035 §4.1.1; RFC 6840 §5.7: AD in a
+ * query asks a validating resolver to say whether it validated). */
+#define DKS_DNS_FLAG_RD 0x0100u
+#define DKS_DNS_FLAG_AD 0x0020u
+
+/* A query packet for (qname, qtype, class IN) with the given ID and header
+ * flags (QR is never set), and an EDNS OPT record offering edns_size
+ * octets (at least 512) when edns_size > 0, no DO bit.  NULL and *error as
+ * for dks_dns_name_canonical when qname is no valid name.  Caller unrefs. */
+GBytes *dks_dns_query_new(const char *qname, guint16 qtype, guint16 id, guint16 flags,
+                          guint16 edns_size, GError **error);
 
 /* The mnemonic of an RCODE (RFC 1035 §4.1.1, RFC 6895 §2.3): "NOERROR",
  * "SERVFAIL", "NXDOMAIN", ...; "unassigned" for codes without one.  Static. */

@@ -11,6 +11,20 @@
  * dks_resolver_lookup_txt(), nor inside libunbound, and may itself start
  * lookups or free the resolver.
  *
+ * A SERVFAIL is often a CNAME loop, which libunbound reports as a bare
+ * SERVFAIL.  The lookup then stays in flight and walks the chain itself,
+ * one CNAME query per hop, until a name repeats (a loop), the chain is too
+ * long, or it ends (a real SERVFAIL); the lookup's one timeout covers the
+ * walk too.
+ *
+ * A resolver owns one libunbound context for its mode, and for the
+ * authoritative cross-check a second one, made on first use, that iterates
+ * from the root itself: no forwarder, no shared cache.
+ *
+ * When we do not validate, a SYSTEM or FORWARD lookup also sends its
+ * question straight to the resolver, with AD set, to read the resolver's
+ * AD bit (see AdProbe): libunbound's own answer packet never carries it.
+ *
  * Offline mode (--dns-zone) loads the user's zone files with libunbound's
  * own auth-zone support (no zone parser of ours), plus a synthetic root zone
  * whose SOA names a marker server: every name outside the loaded zones then
@@ -24,9 +38,10 @@
 #include <glib/gstdio.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unbound.h>
 
-enum { RR_TYPE_SOA = 6, RR_TYPE_TXT = 16, RR_CLASS_IN = 1 };
+enum { RR_TYPE_CNAME = 5, RR_TYPE_SOA = 6, RR_TYPE_TXT = 16, RR_CLASS_IN = 1 };
 enum { RCODE_NOERROR = 0, RCODE_SERVFAIL = 2, RCODE_NXDOMAIN = 3, RCODE_REFUSED = 5 };
 
 #define DEFAULT_TIMEOUT_MS 5000u
@@ -37,6 +52,13 @@ enum { RCODE_NOERROR = 0, RCODE_SERVFAIL = 2, RCODE_NXDOMAIN = 3, RCODE_REFUSED 
 #define MAX_DESCRIBED_SERVERS 4u
 #define MAX_LOG_EXCERPT 2000u
 #define ZONE_SCAN_LINE_BYTES 8192 /* a zone file line read for its name */
+#define MAX_TRUST_ANCHOR_BYTES (1024 * 1024) /* the root's anchor is < 1 KiB */
+#define TRUST_ANCHOR_NONE "none"
+#define ITERATING_FROM_ROOT "authoritative servers (iterating from the root)"
+#define PROBE_EDNS_SIZE 1232u   /* RFC 9715's advice: no IP fragments */
+#define PROBE_RESEND_MS 1000u   /* UDP may be lost: ask again after this */
+#define PROBE_MAX_SENDS 3u
+#define PROBE_REPLY_BYTES 4096u /* more than PROBE_EDNS_SIZE offered */
 
 typedef struct {
   char *name;    /* canonical (dnswire.h), "." for the root */
@@ -46,17 +68,50 @@ typedef struct {
 
 typedef struct Lookup Lookup;
 
-struct DksResolver {
+/* One libunbound context and the fd source that watches it.  Each lookup
+ * runs on one backend; an answer says which one it came from. */
+typedef struct {
+  DksResolver *resolver;
   struct ub_ctx *ctx;
+  GSource *fd_source;  /* watches ub_fd() */
+  gboolean validating; /* a trust anchor is loaded */
+  gboolean marks_outside; /* ZONES with the synthetic root zone */
+  char *description;   /* dks_resolver_describe(), DksDnsAnswer.resolver */
+  gboolean has_dig;    /* FALSE offline: no server to ask */
+  char *dig_options;   /* after "dig +dnssec +multi": "", " +trace" */
+  char *dig_server;    /* after the name: "", " @127.0.0.1 -p 5353" */
+  char *start_error;   /* the authoritative context could not start: why */
+  GSocketAddress *ad_server; /* the resolver asked for its AD bit, or NULL */
+} Backend;
+
+/* libunbound builds its answer packet itself and sets AD only from its own
+ * validation, so a forwarder's AD bit never comes through it.  When we do
+ * not validate, the same question goes once more straight to the resolver,
+ * with AD set in the query (RFC 6840 §5.7), in parallel with libunbound's,
+ * and only the header of its reply is kept. */
+typedef struct {
+  GSocket *socket;
+  GSource *readable;
+  GSource *resend;
+  GBytes *query;
+  guint16 id;
+  guint sends;
+  gboolean done; /* replied, or gave up */
+  gboolean ad;   /* the reply had AD set */
+} AdProbe;
+
+struct DksResolver {
+  DksResolverConfig config; /* deep copy: new_fresh, the authoritative context */
+  Backend main;
+  Backend *authoritative;   /* made on the first authoritative lookup */
+  char *root_addr;          /* config.root_server's address, or NULL */
+  guint root_port;
+  gboolean root_on_loopback;
   GMainContext *main_context;
-  GSource *fd_source;      /* watches ub_fd() */
   GSource *deliver_source; /* idle that runs finished lookups' callbacks */
   GHashTable *in_flight;   /* Lookup*: waiting for libunbound */
   GQueue finished;         /* Lookup*: answered, callback not yet run */
   guint timeout_ms;
-  gboolean validating;     /* a trust anchor was given */
-  gboolean marks_outside;  /* ZONES with the synthetic root zone */
-  char *description;
   char *tmpdir;            /* ZONES: generated config, root zone, log */
   FILE *log;               /* ZONES: libunbound's log, read for errors */
   gboolean delivering;     /* inside the callbacks' loop */
@@ -65,13 +120,18 @@ struct DksResolver {
 
 struct Lookup {
   DksResolver *resolver;
+  Backend *backend;
   char *qname;
   DksDnsCallback callback;
   gpointer user_data;
   int async_id;
+  gboolean ub_pending;  /* async_id is libunbound's, not yet answered */
   gint64 started_us;
   GSource *timeout_source;
-  DksDnsAnswer *answer; /* set once finished */
+  DksDnsAnswer *answer; /* set once finished; while walking a chain, the
+                           SERVFAIL answer the walk completes */
+  char *walk_name;      /* walking: the name whose CNAME is being asked */
+  AdProbe *probe;       /* asking for the resolver's AD bit, or NULL */
 };
 
 /* ---------------------------------------------------------------- answers */
@@ -84,6 +144,7 @@ void dks_dns_answer_free(DksDnsAnswer *answer)
   g_clear_pointer(&answer->cname_chain, g_ptr_array_unref);
   g_clear_pointer(&answer->txt, g_ptr_array_unref);
   g_free(answer->why_bogus);
+  g_free(answer->dig_command);
   g_free(answer->resolver);
   g_free(answer->error);
   g_free(answer);
@@ -115,6 +176,26 @@ const char *dks_dnssec_name(DksDnssec dnssec)
   return "unknown";
 }
 
+/* A name is safe for a shell word when it holds only hostname characters;
+ * anything else (the \DDD escapes of hostile names included) is quoted. */
+static gboolean name_is_shell_safe(const char *name)
+{
+  for (const char *p = name; *p; p++)
+    if (!g_ascii_isalnum(*p) && *p != '.' && *p != '-' && *p != '_')
+      return FALSE;
+  return *name != '\0' && *name != '-';
+}
+
+/* The dig command line that asks the backend's question, or NULL offline. */
+static char *dig_command(const Backend *backend, const char *qname)
+{
+  if (!backend->has_dig)
+    return NULL;
+  g_autofree char *word = name_is_shell_safe(qname) ? g_strdup(qname) : g_shell_quote(qname);
+  return g_strdup_printf("dig +dnssec +multi%s TXT %s%s", backend->dig_options, word,
+                         backend->dig_server);
+}
+
 /* An answer with no response yet: rcode -1, empty chain and TXT list. */
 static DksDnsAnswer *answer_new(const Lookup *lookup)
 {
@@ -123,9 +204,10 @@ static DksDnsAnswer *answer_new(const Lookup *lookup)
   answer->rcode = -1;
   answer->cname_chain = g_ptr_array_new_with_free_func((GDestroyNotify) dks_cname_hop_free);
   answer->txt = g_ptr_array_new_with_free_func((GDestroyNotify) dks_txt_record_free);
-  answer->dnssec = lookup->resolver->validating ? DKS_DNSSEC_INSECURE
-                                                : DKS_DNSSEC_UNCHECKED;
-  answer->resolver = g_strdup(lookup->resolver->description);
+  answer->dnssec = lookup->backend->validating ? DKS_DNSSEC_INSECURE
+                                               : DKS_DNSSEC_UNCHECKED;
+  answer->resolver = g_strdup(lookup->backend->description);
+  answer->dig_command = dig_command(lookup->backend, lookup->qname);
   answer->elapsed_us = g_get_monotonic_time() - lookup->started_us;
   return answer;
 }
@@ -153,7 +235,7 @@ static DksDnsOutcome outcome_for_rcode(int rcode, gboolean chain_broken, guint t
   }
 }
 
-static void answer_take_packet(DksResolver *resolver, DksDnsAnswer *answer,
+static void answer_take_packet(const Backend *backend, DksDnsAnswer *answer,
                                DksDnsPacket *pkt)
 {
   /* swap, so the packet's arrays move into the answer without copying */
@@ -163,20 +245,32 @@ static void answer_take_packet(DksResolver *resolver, DksDnsAnswer *answer,
   tmp = answer->txt;
   answer->txt = pkt->txt;
   pkt->txt = tmp;
-  if (resolver->marks_outside && pkt->soa_mname &&
+  answer->resolver_ad = pkt->authentic_data;
+  if (backend->marks_outside && pkt->soa_mname &&
       strcmp(pkt->soa_mname, OUTSIDE_MARKER) == 0)
     answer->outside_zones = TRUE;
 }
 
+/* RFC 2308 §5: a negative answer may be cached for the smaller of the SOA
+ * record's TTL and its MINIMUM field. */
+static void answer_set_negative_ttl(DksDnsAnswer *answer, const DksDnsPacket *pkt)
+{
+  if (!pkt->soa_owner ||
+      (answer->outcome != DKS_DNS_NXDOMAIN && answer->outcome != DKS_DNS_NODATA))
+    return;
+  answer->has_negative_ttl = TRUE;
+  answer->negative_ttl = MIN(pkt->soa_ttl, pkt->soa_minimum);
+}
+
 /* Copies what the pipeline needs out of a ub_result (which the caller frees
  * right after): rcode, DNSSEC status, and from the answer packet the CNAME
- * chain, the TXT records at its end and whether the name is outside the
- * loaded zones. */
-static void answer_fill(DksResolver *resolver, DksDnsAnswer *answer,
+ * chain, the TXT records at its end, the AD bit, the negative TTL and
+ * whether the name is outside the loaded zones. */
+static void answer_fill(const Backend *backend, DksDnsAnswer *answer,
                         const struct ub_result *result)
 {
   answer->rcode = result->rcode;
-  if (resolver->validating) {
+  if (backend->validating) {
     if (result->secure)
       answer->dnssec = DKS_DNSSEC_SECURE;
     else if (result->bogus)
@@ -185,29 +279,41 @@ static void answer_fill(DksResolver *resolver, DksDnsAnswer *answer,
   if (result->why_bogus)
     answer->why_bogus = g_strdup(result->why_bogus);
 
-  gboolean chain_broken = FALSE;
+  g_autoptr(DksDnsPacket) pkt = NULL;
   if (result->answer_packet && result->answer_len > 0) {
     answer->answer_size = (gsize) result->answer_len;
     g_autoptr(GError) error = NULL;
-    g_autoptr(DksDnsPacket) pkt = dks_dns_packet_parse(result->answer_packet,
-                                                       (gsize) result->answer_len,
-                                                       answer->qname, &error);
+    pkt = dks_dns_packet_parse(result->answer_packet, (gsize) result->answer_len,
+                               answer->qname, &error);
     if (!pkt) {
       answer->outcome = DKS_DNS_ERROR;
       answer->error = g_strdup(error->message);
       return;
     }
-    chain_broken = pkt->cname_loop || pkt->cname_too_long;
-    answer_take_packet(resolver, answer, pkt);
+    answer_take_packet(backend, answer, pkt);
   } else if (result->rcode == RCODE_NOERROR) {
     answer->outcome = DKS_DNS_ERROR;
     answer->error = g_strdup("libunbound reported NOERROR without an answer packet");
     return;
   }
 
+  gboolean chain_broken = pkt && (pkt->cname_loop || pkt->cname_too_long);
   answer->outcome = outcome_for_rcode(result->rcode, chain_broken, answer->txt->len);
   if (result->bogus) /* data that failed validation must not be used */
     answer->outcome = DKS_DNS_SERVFAIL;
+  if (pkt)
+    answer_set_negative_ttl(answer, pkt);
+  /* A true "no such record" carries the zone's SOA (RFC 2308 §2.2).  An
+   * empty NOERROR without one is a referral or a lame server (e.g. an
+   * authoritative-only server asked as a resolver): no verdict on the key. */
+  if (answer->outcome == DKS_DNS_NODATA && pkt && pkt->soa_owner == NULL &&
+      answer->cname_chain->len == 0) {
+    answer->outcome = DKS_DNS_ERROR;
+    answer->error = g_strdup("the server sent neither the record nor the zone's "
+                             "SOA: a referral, or a server that does not resolve "
+                             "(is it a recursive resolver?)");
+    return;
+  }
   if (answer->outcome == DKS_DNS_ERROR)
     answer->error = g_strdup_printf("unexpected response code %d (%s)", result->rcode,
                                     dks_dns_rcode_name(result->rcode));
@@ -215,15 +321,42 @@ static void answer_fill(DksResolver *resolver, DksDnsAnswer *answer,
 
 /* ---------------------------------------------------------------- lookups */
 
+static void destroy_source(GSource **source)
+{
+  if (!*source)
+    return;
+  g_source_destroy(*source);
+  g_clear_pointer(source, g_source_unref);
+}
+
+/* Stops asking: no more sends, no more reading; the result stays. */
+static void probe_stop(AdProbe *probe)
+{
+  probe->done = TRUE;
+  destroy_source(&probe->readable);
+  destroy_source(&probe->resend);
+  if (probe->socket)
+    (void) g_socket_close(probe->socket, NULL);
+  g_clear_object(&probe->socket);
+}
+
+static void probe_free(AdProbe *probe)
+{
+  if (!probe)
+    return;
+  probe_stop(probe);
+  g_clear_pointer(&probe->query, g_bytes_unref);
+  g_free(probe);
+}
+
 static void lookup_free(Lookup *lookup)
 {
   if (!lookup)
     return;
-  if (lookup->timeout_source) {
-    g_source_destroy(lookup->timeout_source);
-    g_source_unref(lookup->timeout_source);
-  }
+  destroy_source(&lookup->timeout_source);
+  probe_free(lookup->probe);
   dks_dns_answer_free(lookup->answer);
+  g_free(lookup->walk_name);
   g_free(lookup->qname);
   g_free(lookup);
 }
@@ -246,13 +379,42 @@ static void lookup_finish(Lookup *lookup, DksDnsAnswer *answer)
 {
   DksResolver *resolver = lookup->resolver;
   g_hash_table_remove(resolver->in_flight, lookup);
-  if (lookup->timeout_source) {
-    g_source_destroy(lookup->timeout_source);
-    g_clear_pointer(&lookup->timeout_source, g_source_unref);
-  }
+  destroy_source(&lookup->timeout_source);
+  g_clear_pointer(&lookup->probe, probe_free);
+  if (lookup->answer != answer)
+    dks_dns_answer_free(lookup->answer);
+  answer->elapsed_us = g_get_monotonic_time() - lookup->started_us;
   lookup->answer = answer;
   g_queue_push_tail(&resolver->finished, lookup);
   schedule_delivery(resolver);
+}
+
+/* Ends a lookup with the answer it holds, and the AD bit its probe saw. */
+static void lookup_finish_held(Lookup *lookup)
+{
+  DksDnsAnswer *answer = lookup->answer;
+  if (lookup->probe)
+    answer->resolver_ad = lookup->probe->ad;
+  lookup_finish(lookup, answer);
+}
+
+/* libunbound has said its last word on the lookup (the chain walk
+ * included): it ends now, or when the AD probe is back. */
+static void lookup_answered(Lookup *lookup, DksDnsAnswer *answer)
+{
+  if (lookup->answer != answer)
+    dks_dns_answer_free(lookup->answer);
+  lookup->answer = answer;
+  g_clear_pointer(&lookup->walk_name, g_free);
+  if (lookup->probe && !lookup->probe->done)
+    return; /* on_probe_readable, on_probe_resend or the timeout ends it */
+  lookup_finish_held(lookup);
+}
+
+/* Ends a lookup whose chain walk holds the answer. */
+static void lookup_finish_walk(Lookup *lookup)
+{
+  lookup_answered(lookup, lookup->answer);
 }
 
 static void resolver_destroy(DksResolver *resolver);
@@ -278,44 +440,183 @@ static gboolean deliver_finished(gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+static void on_ub_result(void *data, int err, struct ub_result *result);
+
+/* Asks libunbound for (name, type) on the lookup's backend; FALSE with the
+ * reason in *why when it refuses. */
+static gboolean lookup_ask(Lookup *lookup, const char *name, int rrtype, char **why)
+{
+  int err = ub_resolve_async(lookup->backend->ctx, name, rrtype, RR_CLASS_IN, lookup,
+                             on_ub_result, &lookup->async_id);
+  if (err != 0) {
+    *why = g_strdup_printf("libunbound: %s", ub_strerror(err));
+    return FALSE;
+  }
+  lookup->ub_pending = TRUE;
+  return TRUE;
+}
+
+/* TRUE when name is already in the chain (the query name or a hop's
+ * owner): following it again would go round forever. */
+static gboolean chain_has_name(const DksDnsAnswer *answer, const char *name)
+{
+  if (strcmp(answer->qname, name) == 0)
+    return TRUE;
+  for (guint i = 0; i < answer->cname_chain->len; i++) {
+    const DksCnameHop *hop = g_ptr_array_index(answer->cname_chain, i);
+    if (strcmp(hop->owner, name) == 0)
+      return TRUE;
+  }
+  return FALSE;
+}
+
+/* Asks for the CNAME of the chain's current end; FALSE when that cannot
+ * even be asked (the walk then ends with what it has). */
+static gboolean walk_ask(Lookup *lookup)
+{
+  g_autofree char *why = NULL;
+  return lookup_ask(lookup, lookup->walk_name, RR_TYPE_CNAME, &why);
+}
+
+/* libunbound's SERVFAIL may hide a CNAME loop: start walking the chain
+ * from its last known name.  FALSE when no walk could start. */
+static gboolean walk_start(Lookup *lookup, DksDnsAnswer *answer)
+{
+  const GPtrArray *chain = answer->cname_chain;
+  const char *from = chain->len > 0
+      ? ((const DksCnameHop *) g_ptr_array_index(chain, chain->len - 1))->target
+      : answer->qname;
+  lookup->answer = answer;
+  lookup->walk_name = g_strdup(from);
+  if (walk_ask(lookup))
+    return TRUE;
+  lookup->answer = NULL;
+  g_clear_pointer(&lookup->walk_name, g_free);
+  return FALSE;
+}
+
+/* The CNAME of walk_name, copied out of a CNAME query's result, or NULL
+ * when there is none (the chain ends here, or the query failed too). */
+static DksCnameHop *walk_hop(const Lookup *lookup, const struct ub_result *result)
+{
+  if (!result || result->rcode != RCODE_NOERROR || !result->answer_packet ||
+      result->answer_len <= 0)
+    return NULL;
+  g_autoptr(DksDnsPacket) pkt = dks_dns_packet_parse(result->answer_packet,
+                                                     (gsize) result->answer_len,
+                                                     lookup->walk_name, NULL);
+  if (!pkt || pkt->cname_chain->len == 0)
+    return NULL;
+  const DksCnameHop *first = g_ptr_array_index(pkt->cname_chain, 0);
+  DksCnameHop *hop = g_new0(DksCnameHop, 1);
+  hop->owner = g_strdup(first->owner);
+  hop->target = g_strdup(first->target);
+  hop->ttl = first->ttl;
+  return hop;
+}
+
+/* One step of the walk: a hop that comes back to a name already seen is a
+ * loop, one past DKS_MAX_CNAME_HOPS a chain too long (both CNAME_LOOP);
+ * no hop at all means the chain ends and the SERVFAIL was real. */
+static void walk_step(Lookup *lookup, const struct ub_result *result)
+{
+  DksDnsAnswer *answer = lookup->answer;
+  DksCnameHop *hop = walk_hop(lookup, result);
+  if (!hop) {
+    lookup_finish_walk(lookup);
+    return;
+  }
+  if (answer->cname_chain->len >= DKS_MAX_CNAME_HOPS) {
+    dks_cname_hop_free(hop);
+    answer->outcome = DKS_DNS_CNAME_LOOP;
+    lookup_finish_walk(lookup);
+    return;
+  }
+  gboolean loops = chain_has_name(answer, hop->target);
+  g_free(lookup->walk_name);
+  lookup->walk_name = g_strdup(hop->target);
+  g_ptr_array_add(answer->cname_chain, hop);
+  if (loops) {
+    answer->outcome = DKS_DNS_CNAME_LOOP;
+    lookup_finish_walk(lookup);
+    return;
+  }
+  if (!walk_ask(lookup))
+    lookup_finish_walk(lookup);
+}
+
+static gboolean worth_walking(const DksDnsAnswer *answer)
+{
+  return answer->outcome == DKS_DNS_SERVFAIL && answer->rcode == RCODE_SERVFAIL &&
+         answer->dnssec != DKS_DNSSEC_BOGUS;
+}
+
 /* libunbound's callback, run from ub_process() on the main context. */
 static void on_ub_result(void *data, int err, struct ub_result *result)
 {
   Lookup *lookup = data;
+  lookup->ub_pending = FALSE;
+  if (lookup->walk_name) {
+    walk_step(lookup, err == 0 ? result : NULL);
+    ub_resolve_free(result);
+    return;
+  }
   DksDnsAnswer *answer = answer_new(lookup);
   if (err != 0) {
     answer->outcome = DKS_DNS_ERROR;
     answer->error = g_strdup_printf("libunbound: %s", ub_strerror(err));
   } else if (result) {
-    answer_fill(lookup->resolver, answer, result);
+    answer_fill(lookup->backend, answer, result);
   } else {
     answer->outcome = DKS_DNS_ERROR;
     answer->error = g_strdup("libunbound returned no result");
   }
   ub_resolve_free(result);
-  lookup_finish(lookup, answer);
+  if (worth_walking(answer) && walk_start(lookup, answer))
+    return;
+  lookup_answered(lookup, answer);
+}
+
+/* Cancels the libunbound query a lookup waits for, if any.  After a
+ * successful cancel libunbound never calls on_ub_result for it. */
+static void lookup_cancel_query(Lookup *lookup)
+{
+  if (lookup->ub_pending && lookup->backend->ctx)
+    (void) ub_cancel(lookup->backend->ctx, lookup->async_id);
+  lookup->ub_pending = FALSE;
 }
 
 static gboolean on_lookup_timeout(gpointer data)
 {
   Lookup *lookup = data;
   DksResolver *resolver = lookup->resolver;
-  /* After a successful cancel libunbound never calls on_ub_result for it. */
-  (void) ub_cancel(resolver->ctx, lookup->async_id);
+  lookup_cancel_query(lookup);
   g_clear_pointer(&lookup->timeout_source, g_source_unref);
+  if (lookup->answer) {
+    /* libunbound answered: a chain walk or the AD probe is cut short (the
+     * SERVFAIL was an answer; the walk only adds what it has learnt) */
+    lookup_finish_held(lookup);
+    return G_SOURCE_REMOVE;
+  }
   g_autofree char *text = g_strdup_printf("no answer within %u ms", resolver->timeout_ms);
   lookup_finish(lookup, answer_new_failed(lookup, DKS_DNS_TIMEOUT, text));
   return G_SOURCE_REMOVE;
 }
 
-/* Fails every lookup in flight: libunbound's background worker is gone. */
-static void fail_in_flight(DksResolver *resolver, const char *why)
+/* Fails every lookup in flight on a backend: libunbound's background
+ * worker is gone. */
+static void fail_in_flight(Backend *backend, const char *why)
 {
-  GList *lookups = g_hash_table_get_keys(resolver->in_flight);
+  GList *lookups = g_hash_table_get_keys(backend->resolver->in_flight);
   for (GList *l = lookups; l; l = l->next) {
     Lookup *lookup = l->data;
-    (void) ub_cancel(resolver->ctx, lookup->async_id);
-    lookup_finish(lookup, answer_new_failed(lookup, DKS_DNS_ERROR, why));
+    if (lookup->backend != backend)
+      continue;
+    lookup_cancel_query(lookup);
+    if (lookup->answer)
+      lookup_finish_held(lookup); /* the SERVFAIL it holds stays the answer */
+    else
+      lookup_finish(lookup, answer_new_failed(lookup, DKS_DNS_ERROR, why));
   }
   g_list_free(lookups);
 }
@@ -324,15 +625,129 @@ static gboolean on_ub_readable(gint fd, GIOCondition condition, gpointer data)
 {
   (void) fd;
   (void) condition;
-  DksResolver *resolver = data;
-  int err = ub_process(resolver->ctx);
+  Backend *backend = data;
+  int err = ub_process(backend->ctx);
   if (err != 0) {
     g_autofree char *why = g_strdup_printf("libunbound: %s", ub_strerror(err));
-    fail_in_flight(resolver, why);
-    g_clear_pointer(&resolver->fd_source, g_source_unref);
+    fail_in_flight(backend, why);
+    g_clear_pointer(&backend->fd_source, g_source_unref);
     return G_SOURCE_REMOVE;
   }
   return G_SOURCE_CONTINUE;
+}
+
+static gboolean on_probe_readable(GSocket *socket, GIOCondition condition, gpointer data)
+{
+  (void) condition;
+  Lookup *lookup = data;
+  AdProbe *probe = lookup->probe;
+  guint8 reply[PROBE_REPLY_BYTES];
+  g_autoptr(GError) error = NULL;
+  gssize n = g_socket_receive(socket, (gchar *) reply, sizeof reply, NULL, &error);
+  if (n < 0 && g_error_matches(error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+    return G_SOURCE_CONTINUE;
+  if (n >= 0 && (n < 2 || reply[0] != (probe->id >> 8) || reply[1] != (probe->id & 0xff)))
+    return G_SOURCE_CONTINUE; /* not the reply to our query */
+  if (n > 0) {
+    g_autoptr(DksDnsPacket) pkt = dks_dns_packet_parse(reply, (gsize) n, lookup->qname,
+                                                       NULL);
+    probe->ad = pkt && pkt->authentic_data; /* a malformed reply vouches for nothing */
+  }
+  probe_stop(probe); /* a reply, or the resolver refused the port */
+  if (lookup->answer && !lookup->walk_name)
+    lookup_finish_held(lookup); /* frees the probe; nothing after this */
+  return G_SOURCE_REMOVE;
+}
+
+static void probe_send(AdProbe *probe)
+{
+  gsize len = 0;
+  const gchar *data = g_bytes_get_data(probe->query, &len);
+  probe->sends++;
+  (void) g_socket_send(probe->socket, data, len, NULL, NULL); /* lost: sent again */
+}
+
+static gboolean on_probe_resend(gpointer data)
+{
+  Lookup *lookup = data;
+  AdProbe *probe = lookup->probe;
+  if (probe->sends < PROBE_MAX_SENDS) {
+    probe_send(probe);
+    return G_SOURCE_CONTINUE;
+  }
+  g_clear_pointer(&probe->resend, g_source_unref); /* removed by returning */
+  probe_stop(probe);
+  if (lookup->answer && !lookup->walk_name)
+    lookup_finish_held(lookup);
+  return G_SOURCE_REMOVE;
+}
+
+/* Sends the AD probe for a lookup when its backend has a resolver to ask;
+ * any failure just means no AD bit. */
+static void probe_start(Lookup *lookup)
+{
+  GSocketAddress *server = lookup->backend->ad_server;
+  if (!server)
+    return;
+  AdProbe *probe = g_new0(AdProbe, 1);
+  lookup->probe = probe;
+  probe->id = (guint16) g_random_int_range(0, 0x10000);
+  probe->query = dks_dns_query_new(lookup->qname, RR_TYPE_TXT, probe->id,
+                                   DKS_DNS_FLAG_RD | DKS_DNS_FLAG_AD, PROBE_EDNS_SIZE, NULL);
+  probe->socket = g_socket_new(g_socket_address_get_family(server), G_SOCKET_TYPE_DATAGRAM,
+                               G_SOCKET_PROTOCOL_UDP, NULL);
+  if (!probe->query || !probe->socket || !g_socket_connect(probe->socket, server, NULL, NULL)) {
+    probe_stop(probe);
+    return;
+  }
+  g_socket_set_blocking(probe->socket, FALSE);
+  GMainContext *context = lookup->resolver->main_context;
+  probe->readable = g_socket_create_source(probe->socket, G_IO_IN, NULL);
+  g_source_set_callback(probe->readable, G_SOURCE_FUNC(on_probe_readable), lookup, NULL);
+  g_source_set_static_name(probe->readable, "dkimscope dns AD probe");
+  g_source_attach(probe->readable, context);
+  probe->resend = g_timeout_source_new(PROBE_RESEND_MS);
+  g_source_set_callback(probe->resend, on_probe_resend, lookup, NULL);
+  g_source_set_static_name(probe->resend, "dkimscope dns AD probe resend");
+  g_source_attach(probe->resend, context);
+  probe_send(probe);
+}
+
+static Lookup *lookup_new(DksResolver *resolver, Backend *backend,
+                          DksDnsCallback callback, gpointer user_data)
+{
+  Lookup *lookup = g_new0(Lookup, 1);
+  lookup->resolver = resolver;
+  lookup->backend = backend;
+  lookup->callback = callback;
+  lookup->user_data = user_data;
+  lookup->started_us = g_get_monotonic_time();
+  return lookup;
+}
+
+/* Starts a TXT lookup on a backend; any failure to start still ends in
+ * exactly one (later) callback. */
+static void lookup_start(Lookup *lookup, const char *qname)
+{
+  DksResolver *resolver = lookup->resolver;
+  g_autoptr(GError) error = NULL;
+  lookup->qname = dks_dns_name_canonical(qname, &error);
+  if (!lookup->qname) {
+    lookup->qname = g_strdup(qname);
+    lookup_finish(lookup, answer_new_failed(lookup, DKS_DNS_ERROR, error->message));
+    return;
+  }
+  g_autofree char *why = NULL;
+  if (!lookup_ask(lookup, lookup->qname, RR_TYPE_TXT, &why)) {
+    lookup_finish(lookup, answer_new_failed(lookup, DKS_DNS_ERROR, why));
+    return;
+  }
+  g_hash_table_add(resolver->in_flight, lookup);
+  probe_start(lookup);
+  lookup->timeout_source = g_timeout_source_new(resolver->timeout_ms);
+  g_source_set_callback(lookup->timeout_source, on_lookup_timeout, lookup, NULL);
+  g_source_set_static_name(lookup->timeout_source, "dkimscope dns timeout");
+  g_source_attach(lookup->timeout_source, resolver->main_context);
 }
 
 void dks_resolver_lookup_txt(DksResolver *resolver, const char *qname,
@@ -342,32 +757,7 @@ void dks_resolver_lookup_txt(DksResolver *resolver, const char *qname,
   g_return_if_fail(qname != NULL);
   g_return_if_fail(callback != NULL);
   g_return_if_fail(!resolver->free_requested);
-
-  Lookup *lookup = g_new0(Lookup, 1);
-  lookup->resolver = resolver;
-  lookup->callback = callback;
-  lookup->user_data = user_data;
-  lookup->started_us = g_get_monotonic_time();
-
-  g_autoptr(GError) error = NULL;
-  lookup->qname = dks_dns_name_canonical(qname, &error);
-  if (!lookup->qname) {
-    lookup->qname = g_strdup(qname);
-    lookup_finish(lookup, answer_new_failed(lookup, DKS_DNS_ERROR, error->message));
-    return;
-  }
-  int err = ub_resolve_async(resolver->ctx, lookup->qname, RR_TYPE_TXT, RR_CLASS_IN,
-                             lookup, on_ub_result, &lookup->async_id);
-  if (err != 0) {
-    g_autofree char *why = g_strdup_printf("libunbound: %s", ub_strerror(err));
-    lookup_finish(lookup, answer_new_failed(lookup, DKS_DNS_ERROR, why));
-    return;
-  }
-  g_hash_table_add(resolver->in_flight, lookup);
-  lookup->timeout_source = g_timeout_source_new(resolver->timeout_ms);
-  g_source_set_callback(lookup->timeout_source, on_lookup_timeout, lookup, NULL);
-  g_source_set_static_name(lookup->timeout_source, "dkimscope dns timeout");
-  g_source_attach(lookup->timeout_source, resolver->main_context);
+  lookup_start(lookup_new(resolver, &resolver->main, callback, user_data), qname);
 }
 
 guint dks_resolver_pending(const DksResolver *resolver)
@@ -379,7 +769,13 @@ guint dks_resolver_pending(const DksResolver *resolver)
 const char *dks_resolver_describe(const DksResolver *resolver)
 {
   g_return_val_if_fail(resolver != NULL, NULL);
-  return resolver->description;
+  return resolver->main.description;
+}
+
+DksResolverMode dks_resolver_mode(const DksResolver *resolver)
+{
+  g_return_val_if_fail(resolver != NULL, DKS_RESOLVER_SYSTEM);
+  return resolver->config.mode;
 }
 
 /* ------------------------------------------------------------ zone files */
@@ -641,7 +1037,7 @@ static gboolean write_file(const char *path, const char *text, GError **error)
 static gboolean resolver_setup_log(DksResolver *resolver, GError **error)
 {
   if (!resolver->tmpdir) {
-    ub_ctx_debugout(resolver->ctx, NULL);
+    ub_ctx_debugout(resolver->main.ctx, NULL);
     return TRUE;
   }
   g_autofree char *path = g_build_filename(resolver->tmpdir, "libunbound.log", NULL);
@@ -652,20 +1048,15 @@ static gboolean resolver_setup_log(DksResolver *resolver, GError **error)
                 "cannot write %s: %s", path, g_strerror(saved));
     return FALSE;
   }
-  ub_ctx_debugout(resolver->ctx, resolver->log);
+  ub_ctx_debugout(resolver->main.ctx, resolver->log);
   return TRUE;
 }
 
-/* The last lines libunbound logged (its zone file errors), or NULL. */
-static char *resolver_log_excerpt(DksResolver *resolver)
+/* The last lines of a libunbound log, its "error: " prefixes dropped and
+ * repeated lines once, or NULL when it holds nothing. */
+static char *log_text_excerpt(const char *text, gsize len)
 {
-  if (!resolver->log)
-    return NULL;
-  fflush(resolver->log);
-  g_autofree char *path = g_build_filename(resolver->tmpdir, "libunbound.log", NULL);
-  g_autofree char *text = NULL;
-  gsize len = 0;
-  if (!g_file_get_contents(path, &text, &len, NULL) || len == 0)
+  if (!text || len == 0)
     return NULL;
   const char *start = len > MAX_LOG_EXCERPT ? text + len - MAX_LOG_EXCERPT : text;
   g_autoptr(GString) excerpt = g_string_new(NULL);
@@ -683,6 +1074,20 @@ static char *resolver_log_excerpt(DksResolver *resolver)
   return excerpt->len ? g_string_free(g_steal_pointer(&excerpt), FALSE) : NULL;
 }
 
+/* The last lines libunbound logged (its zone file errors), or NULL. */
+static char *resolver_log_excerpt(DksResolver *resolver)
+{
+  if (!resolver->log)
+    return NULL;
+  fflush(resolver->log);
+  g_autofree char *path = g_build_filename(resolver->tmpdir, "libunbound.log", NULL);
+  g_autofree char *text = NULL;
+  gsize len = 0;
+  if (!g_file_get_contents(path, &text, &len, NULL))
+    return NULL;
+  return log_text_excerpt(text, len);
+}
+
 /* Asks for each zone's SOA at once, synchronously: libunbound reads zone
  * files only at the first query, and a file it cannot load would otherwise
  * turn every later lookup into an error far from its cause. */
@@ -691,7 +1096,7 @@ static gboolean zones_probe(DksResolver *resolver, GArray *zones, GError **error
   for (guint i = 0; i < zones->len; i++) {
     const ZoneSpec *zone = &g_array_index(zones, ZoneSpec, i);
     struct ub_result *result = NULL;
-    int err = ub_resolve(resolver->ctx, zone->name, RR_TYPE_SOA, RR_CLASS_IN, &result);
+    int err = ub_resolve(resolver->main.ctx, zone->name, RR_TYPE_SOA, RR_CLASS_IN, &result);
     gboolean loaded = err == 0 && result && result->rcode == RCODE_NOERROR &&
                       result->havedata;
     int rcode = result ? result->rcode : -1;
@@ -759,7 +1164,7 @@ static gboolean resolver_setup_zones(DksResolver *resolver, const DksResolverCon
       "    do-not-query-address: 0.0.0.0/0\n"
       "    do-not-query-address: ::/0\n");
   g_string_append_printf(config_text, "    module-config: \"%s\"\n",
-                         resolver->validating ? "validator iterator" : "iterator");
+                         resolver->main.validating ? "validator iterator" : "iterator");
   for (guint i = 0; i < zones->len; i++) {
     const ZoneSpec *zone = &g_array_index(zones, ZoneSpec, i);
     config_append_auth_zone(config_text, zone->name, zone->path);
@@ -772,12 +1177,12 @@ static gboolean resolver_setup_zones(DksResolver *resolver, const DksResolverCon
                     ". 0 IN NS " OUTSIDE_MARKER ".\n", error))
       return FALSE;
     config_append_auth_zone(config_text, ".", root_path);
-    resolver->marks_outside = TRUE;
+    resolver->main.marks_outside = TRUE;
   }
   g_autofree char *config_path = g_build_filename(resolver->tmpdir, "unbound.conf", NULL);
   if (!write_file(config_path, config_text->str, error))
     return FALSE;
-  int err = ub_ctx_config(resolver->ctx, config_path);
+  int err = ub_ctx_config(resolver->main.ctx, config_path);
   if (err != 0) {
     g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
                 "libunbound rejected the offline configuration %s: %s", config_path,
@@ -789,8 +1194,26 @@ static gboolean resolver_setup_zones(DksResolver *resolver, const DksResolverCon
   for (guint i = 0; i < zones->len; i++)
     g_string_append_printf(description, "%s%s", i ? ", " : "",
                            g_array_index(zones, ZoneSpec, i).display);
-  resolver->description = g_string_free(g_steal_pointer(&description), FALSE);
+  resolver->main.description = g_string_free(g_steal_pointer(&description), FALSE);
+  resolver->main.has_dig = FALSE; /* nothing is asked of any server */
   return zones_probe(resolver, zones, error);
+}
+
+
+/* Without our own validation, the resolver's AD bit is the only DNSSEC
+ * word there is: ask the resolver at addr for it (see AdProbe). */
+static void backend_ask_for_ad(Backend *backend, const char *addr, guint port)
+{
+  if (!backend->validating)
+    backend->ad_server = g_inet_socket_address_new_from_string(addr, port);
+}
+
+/* " @ADDR" or " @ADDR -p PORT": where dig sends its question. */
+static char *dig_server_text(const char *addr, guint port)
+{
+  if (port == DEFAULT_DNS_PORT)
+    return g_strdup_printf(" @%s", addr);
+  return g_strdup_printf(" @%s -p %u", addr, port);
 }
 
 static gboolean resolver_setup_forward(DksResolver *resolver,
@@ -813,50 +1236,63 @@ static gboolean resolver_setup_forward(DksResolver *resolver,
   /* Forwarding to 127.0.0.1 needs no do-not-query-localhost change: that
    * list only filters the iterator's own targets, and the library's
    * default for it is "no" anyway. */
-  int err = ub_ctx_set_fwd(resolver->ctx, target);
+  int err = ub_ctx_set_fwd(resolver->main.ctx, target);
   if (err != 0) {
     g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                 "resolver address: want an IPv4 or IPv6 address, have '%s' (%s)",
                 addr, ub_strerror(err));
     return FALSE;
   }
-  resolver->description = g_strdup_printf("resolver %s", target);
+  resolver->main.description = g_strdup_printf("resolver %s", target);
+  g_free(resolver->main.dig_server);
+  resolver->main.dig_server = dig_server_text(addr, port);
+  backend_ask_for_ad(&resolver->main, addr, port);
   return TRUE;
 }
 
-/* "ADDR, ADDR" from resolv.conf's nameserver lines, as libunbound reads
- * them; libunbound falls back to 127.0.0.1 when there is none. */
-static char *resolv_conf_servers(const char *path)
+/* The nameserver addresses of resolv.conf, as libunbound reads them (at
+ * most MAX_DESCRIBED_SERVERS + 1, the last one standing for "more");
+ * libunbound falls back to 127.0.0.1 when there is none. */
+static GPtrArray *resolv_conf_servers(const char *path)
 {
   g_autofree char *text = NULL;
-  g_autoptr(GString) servers = g_string_new(NULL);
-  guint count = 0;
+  GPtrArray *servers = g_ptr_array_new_with_free_func(g_free);
   if (g_file_get_contents(path, &text, NULL, NULL)) {
     g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
-    for (char **l = lines; *l; l++) {
+    for (char **l = lines; *l && servers->len <= MAX_DESCRIBED_SERVERS; l++) {
       const char *p = *l + strspn(*l, " \t");
       if (strncmp(p, "nameserver", 10) != 0)
         continue;
       p += 10;
       p += strspn(p, " \t");
       gsize n = strspn(p, "0123456789abcdefABCDEF.:");
-      if (n == 0)
-        continue;
-      if (++count > MAX_DESCRIBED_SERVERS) {
-        g_string_append(servers, ", ...");
-        break;
-      }
-      g_string_append_printf(servers, "%s%.*s", servers->len ? ", " : "", (int) n, p);
+      if (n > 0)
+        g_ptr_array_add(servers, g_strndup(p, n));
     }
   }
   if (servers->len == 0)
-    g_string_assign(servers, "127.0.0.1");
-  return g_string_free(g_steal_pointer(&servers), FALSE);
+    g_ptr_array_add(servers, g_strdup("127.0.0.1"));
+  return servers;
+}
+
+/* "ADDR, ADDR, ..." for the description. */
+static char *servers_text(const GPtrArray *servers)
+{
+  g_autoptr(GString) text = g_string_new(NULL);
+  for (guint i = 0; i < servers->len; i++) {
+    if (i == MAX_DESCRIBED_SERVERS) {
+      g_string_append(text, ", ...");
+      break;
+    }
+    g_string_append_printf(text, "%s%s", i ? ", " : "",
+                           (const char *) g_ptr_array_index(servers, i));
+  }
+  return g_string_free(g_steal_pointer(&text), FALSE);
 }
 
 static gboolean resolver_setup_system(DksResolver *resolver, GError **error)
 {
-  int err = ub_ctx_resolvconf(resolver->ctx, NULL);
+  int err = ub_ctx_resolvconf(resolver->main.ctx, NULL);
   if (err != 0) {
     g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
                 "cannot use the system resolver from /etc/resolv.conf: %s%s%s",
@@ -864,58 +1300,352 @@ static gboolean resolver_setup_system(DksResolver *resolver, GError **error)
                 err == UB_READFILE ? g_strerror(errno) : "");
     return FALSE;
   }
-  err = ub_ctx_hosts(resolver->ctx, NULL);
+  err = ub_ctx_hosts(resolver->main.ctx, NULL);
   if (err != 0 && err != UB_READFILE) { /* no /etc/hosts is fine */
     g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
                 "cannot read /etc/hosts for the system resolver: %s", ub_strerror(err));
     return FALSE;
   }
-  g_autofree char *servers = resolv_conf_servers("/etc/resolv.conf");
-  resolver->description = g_strdup_printf("system resolver (%s)", servers);
+  g_autoptr(GPtrArray) servers = resolv_conf_servers("/etc/resolv.conf");
+  g_autofree char *text = servers_text(servers);
+  resolver->main.description = g_strdup_printf("system resolver (%s)", text);
+  g_free(resolver->main.dig_server);
+  resolver->main.dig_server = dig_server_text(g_ptr_array_index(servers, 0),
+                                              DEFAULT_DNS_PORT);
+  backend_ask_for_ad(&resolver->main, g_ptr_array_index(servers, 0), DEFAULT_DNS_PORT);
   return TRUE;
 }
 
-static gboolean resolver_setup_trust_anchor(DksResolver *resolver, const char *path,
-                                            GError **error)
+/* --------------------------------------------------- the private root */
+
+/* Reads config.root_server, "ADDR[@PORT]", into the resolver. */
+static gboolean root_server_parse(DksResolver *resolver, const char *spec, GError **error)
 {
-  if (g_access(path, R_OK) != 0) {
+  g_autofree char *addr = g_strdup(spec);
+  guint64 port = DEFAULT_DNS_PORT;
+  char *at = strrchr(addr, '@');
+  if (at) {
+    *at = '\0';
+    if (!g_ascii_string_to_unsigned(at + 1, 10, 1, 65535, &port, NULL)) {
+      g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                  "root server port: want 1 to 65535, have '%s'", at + 1);
+      return FALSE;
+    }
+  }
+  g_autoptr(GInetAddress) inet = g_inet_address_new_from_string(addr);
+  if (!inet) {
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                "root server: want ADDR[@PORT] with an IPv4 or IPv6 address, have '%s'",
+                spec);
+    return FALSE;
+  }
+  resolver->root_addr = g_steal_pointer(&addr);
+  resolver->root_port = (guint) port;
+  resolver->root_on_loopback = g_inet_address_get_is_loopback(inet);
+  return TRUE;
+}
+
+/* A context that resolves by iterating from the root itself, or from the
+ * configured root server: RECURSIVE mode and the authoritative context. */
+static gboolean backend_setup_iterating(Backend *backend, const DksResolver *resolver,
+                                        GError **error)
+{
+  g_free(backend->dig_options);
+  backend->dig_options = g_strdup(" +trace");
+  if (!resolver->root_addr) {
+    backend->description = g_strdup(ITERATING_FROM_ROOT);
+    return TRUE; /* libunbound's built-in root hints */
+  }
+  g_autofree char *target = g_strdup_printf("%s@%u", resolver->root_addr,
+                                            resolver->root_port);
+  backend->description = g_strdup_printf("authoritative servers (iterating from %s)",
+                                         target);
+  g_free(backend->dig_server);
+  backend->dig_server = dig_server_text(resolver->root_addr, resolver->root_port);
+  if (!backend->ctx)
+    return TRUE; /* the context failed to start: only the texts are used */
+  /* Not primed: priming would replace the address with the root zone's NS
+   * addresses, all on port 53, and a private root often has another port. */
+  int err = ub_ctx_set_stub(backend->ctx, ".", target, 0);
+  if (err != 0) {
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                "root server '%s': libunbound refuses it: %s", target, ub_strerror(err));
+    return FALSE;
+  }
+  /* libunbound never asks a server on 127.0.0.0/8 or ::1 while iterating
+   * unless told to; a private root for tests lives there. */
+  err = resolver->root_on_loopback
+      ? ub_ctx_set_option(backend->ctx, "do-not-query-localhost:", "no") : 0;
+  if (err != 0) {
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                "libunbound rejected do-not-query-localhost: %s", ub_strerror(err));
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* ------------------------------------------------------- trust anchors */
+
+typedef enum {
+  ANCHOR_RECORDS,   /* DS or DNSKEY records in zone file format */
+  ANCHOR_AUTOTRUST, /* unbound-anchor's file, kept up to date (RFC 5011) */
+  ANCHOR_BIND,      /* BIND's trusted-keys / trust-anchors clause */
+} AnchorFormat;
+
+/* The anchor file a context validates with, or NULL: an explicit file in
+ * every mode; the root's own anchor only for a context that iterates from
+ * the real root (a private root is not signed with the root's key). */
+static const char *trust_anchor_for(const DksResolver *resolver, gboolean iterating)
+{
+  const char *anchor = resolver->config.trust_anchor;
+  if (anchor)
+    return strcmp(anchor, TRUST_ANCHOR_NONE) == 0 ? NULL : anchor;
+  if (iterating && !resolver->root_addr &&
+      g_file_test(DKS_ROOT_TRUST_ANCHOR, G_FILE_TEST_IS_REGULAR))
+    return DKS_ROOT_TRUST_ANCHOR;
+  return NULL;
+}
+
+/* What one line of an anchor file says about its format. */
+static void anchor_scan_line(const char *line, gboolean *autotrust, gboolean *bind,
+                             guint *records)
+{
+  if (g_str_has_prefix(line, "; autotrust trust anchor file"))
+    *autotrust = TRUE;
+  g_autofree char *data = g_strndup(line, strcspn(line, ";"));
+  g_auto(GStrv) tokens = g_strsplit_set(g_strstrip(data), " \t\r", -1);
+  for (guint i = 0; tokens[i]; i++) {
+    const char *t = tokens[i];
+    if (i == 0 && (g_str_has_prefix(t, "trusted-keys") ||
+                   g_str_has_prefix(t, "trust-anchors") ||
+                   g_str_has_prefix(t, "managed-keys")))
+      *bind = TRUE;
+    if (g_ascii_strcasecmp(t, "DS") == 0 || g_ascii_strcasecmp(t, "DNSKEY") == 0)
+      (*records)++;
+  }
+}
+
+/* Tells the anchor file's format from its content, so the right libunbound
+ * call loads it; a file with no anchor in it is an error (it would
+ * silently validate nothing). */
+static gboolean anchor_read_format(const char *path, AnchorFormat *format, GError **error)
+{
+  GStatBuf st;
+  if (g_stat(path, &st) != 0 || g_access(path, R_OK) != 0) {
     int saved = errno;
     g_set_error(error, G_IO_ERROR, g_io_error_from_errno(saved),
                 "cannot read DNSSEC trust anchor %s: %s", path, g_strerror(saved));
     return FALSE;
   }
-  int err = ub_ctx_add_ta_file(resolver->ctx, path);
+  if (!S_ISREG(st.st_mode) || st.st_size > MAX_TRUST_ANCHOR_BYTES) {
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                "DNSSEC trust anchor %s: want a file of DS or DNSKEY records of at "
+                "most %d octets, have %s", path, MAX_TRUST_ANCHOR_BYTES,
+                S_ISREG(st.st_mode) ? "a larger file" : "no regular file");
+    return FALSE;
+  }
+  g_autofree char *text = NULL;
+  if (!g_file_get_contents(path, &text, NULL, error))
+    return FALSE;
+  gboolean autotrust = FALSE, bind = FALSE;
+  guint records = 0;
+  g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+  for (char **l = lines; *l; l++)
+    anchor_scan_line(*l, &autotrust, &bind, &records);
+  if (bind) {
+    *format = ANCHOR_BIND;
+    return TRUE;
+  }
+  if (records == 0) {
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                "DNSSEC trust anchor %s: want DS or DNSKEY records (RFC 4034 §5.1, "
+                "§2.1), unbound-anchor's file or BIND trust-anchors, have none; give "
+                "such a file, or \"" TRUST_ANCHOR_NONE "\" for no validation", path);
+    return FALSE;
+  }
+  *format = autotrust ? ANCHOR_AUTOTRUST : ANCHOR_RECORDS;
+  return TRUE;
+}
+
+static int anchor_add(struct ub_ctx *ctx, const char *path, AnchorFormat format)
+{
+  switch (format) {
+  case ANCHOR_AUTOTRUST: return ub_ctx_add_ta_autr(ctx, path);
+  case ANCHOR_BIND: return ub_ctx_trustedkeys(ctx, path);
+  case ANCHOR_RECORDS: break;
+  }
+  return ub_ctx_add_ta_file(ctx, path);
+}
+
+/* libunbound parses an anchor only when a context starts, and then fails
+ * every lookup; a throwaway context started here turns a bad anchor into
+ * an error at creation, with libunbound's reason.  (Its log goes to a
+ * temporary file; libunbound's log target is process-wide and reset when
+ * the context is deleted.) */
+static gboolean anchor_probe(const char *path, AnchorFormat format, GError **error)
+{
+  struct ub_ctx *probe = ub_ctx_create();
+  if (!probe) {
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                "libunbound: cannot create a context: %s", g_strerror(errno));
+    return FALSE;
+  }
+  FILE *log = tmpfile();
+  ub_ctx_debugout(probe, log);
+  int err = ub_ctx_set_option(probe, "module-config:", "validator iterator");
+  if (err == 0)
+    err = anchor_add(probe, path, format);
+  if (err == 0) /* starts the context (no query is sent) */
+    err = ub_ctx_zone_remove(probe, "dkimscope-anchor-probe.invalid");
+  ub_ctx_delete(probe);
+  g_autofree char *why = NULL;
+  if (err != 0 && log) {
+    char buf[MAX_LOG_EXCERPT + 1];
+    rewind(log);
+    gsize n = fread(buf, 1, MAX_LOG_EXCERPT, log);
+    buf[n] = '\0';
+    why = log_text_excerpt(buf, n);
+  }
+  if (log)
+    fclose(log);
+  if (err == 0)
+    return TRUE;
+  g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+              "libunbound cannot use DNSSEC trust anchor %s: %s%s%s; check the "
+              "records, or give \"" TRUST_ANCHOR_NONE "\" for no validation", path,
+              ub_strerror(err), why ? ": " : "", why ? why : "");
+  return FALSE;
+}
+
+static gboolean backend_add_trust_anchor(Backend *backend, const char *path, GError **error)
+{
+  AnchorFormat format = ANCHOR_RECORDS;
+  if (!anchor_read_format(path, &format, error) || !anchor_probe(path, format, error))
+    return FALSE;
+  int err = anchor_add(backend->ctx, path, format);
   if (err != 0) {
     g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
                 "cannot use DNSSEC trust anchor %s: %s", path, ub_strerror(err));
     return FALSE;
   }
+  backend->validating = TRUE;
   return TRUE;
 }
 
-static gboolean resolver_setup(DksResolver *resolver, const DksResolverConfig *config,
-                               GError **error)
+/* ------------------------------------------------------------ backends */
+
+static void backend_init_texts(Backend *backend, DksResolver *resolver)
 {
+  backend->resolver = resolver;
+  backend->has_dig = TRUE;
+  backend->dig_options = g_strdup("");
+  backend->dig_server = g_strdup("");
+}
+
+/* A libunbound context that answers in a thread of its own and validates
+ * with anchor (NULL: does not validate). */
+static gboolean backend_start(Backend *backend, const char *anchor, gboolean zones,
+                              GError **error)
+{
+  backend->ctx = ub_ctx_create();
+  if (!backend->ctx) {
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                "libunbound: cannot create a context: %s", g_strerror(errno));
+    return FALSE;
+  }
   /* threads, not the default fork: answers come back on ub_fd() to us */
-  int err = ub_ctx_async(resolver->ctx, 1);
+  int err = ub_ctx_async(backend->ctx, 1);
   if (err != 0) {
     g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
                 "libunbound cannot resolve in a thread: %s", ub_strerror(err));
     return FALSE;
   }
-  ub_ctx_debugout(resolver->ctx, NULL); /* quiet until the mode picks a log */
-  if (config->trust_anchor &&
-      !resolver_setup_trust_anchor(resolver, config->trust_anchor, error))
+  ub_ctx_debugout(backend->ctx, NULL); /* quiet until the mode picks a log */
+  /* libunbound's library default is 16 outgoing sockets, so the 17th key
+   * lookup of a message waited for a whole round trip (bench/): allow
+   * every signature's lookup to be in flight at once. */
+  if (ub_ctx_set_option(backend->ctx, "outgoing-range:", "256") != 0 ||
+      ub_ctx_set_option(backend->ctx, "num-queries-per-thread:", "128") != 0) {
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                "libunbound rejected the outgoing-range setting");
     return FALSE;
-  if (config->mode != DKS_RESOLVER_ZONES) {
-    err = ub_ctx_set_option(resolver->ctx, "module-config:",
-                            resolver->validating ? "validator iterator" : "iterator");
-    if (err != 0) {
-      g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                  "libunbound rejected module-config: %s", ub_strerror(err));
-      return FALSE;
-    }
   }
+  if (anchor && !backend_add_trust_anchor(backend, anchor, error))
+    return FALSE;
+  if (zones)
+    return TRUE; /* the offline configuration file names the modules */
+  err = ub_ctx_set_option(backend->ctx, "module-config:",
+                          backend->validating ? "validator iterator" : "iterator");
+  if (err != 0) {
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                "libunbound rejected module-config: %s", ub_strerror(err));
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static void backend_watch(Backend *backend, GMainContext *context)
+{
+  backend->fd_source = g_unix_fd_source_new(ub_fd(backend->ctx),
+                                            G_IO_IN | G_IO_HUP | G_IO_ERR);
+  g_source_set_callback(backend->fd_source, G_SOURCE_FUNC(on_ub_readable), backend, NULL);
+  g_source_set_static_name(backend->fd_source, "dkimscope libunbound");
+  g_source_attach(backend->fd_source, context);
+}
+
+static void backend_clear(Backend *backend)
+{
+  destroy_source(&backend->fd_source);
+  if (backend->ctx)
+    ub_ctx_delete(backend->ctx); /* also stops logging to resolver->log */
+  backend->ctx = NULL;
+  g_clear_pointer(&backend->description, g_free);
+  g_clear_pointer(&backend->dig_options, g_free);
+  g_clear_pointer(&backend->dig_server, g_free);
+  g_clear_object(&backend->ad_server);
+}
+
+/* ------------------------------------------------------------ resolvers */
+
+/* A deep copy: the caller's strings and arrays may go away. */
+static void config_copy(DksResolverConfig *to, const DksResolverConfig *from)
+{
+  *to = *from;
+  to->forward_addr = g_strdup(from->forward_addr);
+  to->trust_anchor = g_strdup(from->trust_anchor);
+  to->root_server = g_strdup(from->root_server);
+  to->zone_files = NULL;
+  if (from->zone_files) {
+    to->zone_files = g_ptr_array_new_full(from->zone_files->len, g_free);
+    for (guint i = 0; i < from->zone_files->len; i++)
+      g_ptr_array_add(to->zone_files, g_strdup(g_ptr_array_index(from->zone_files, i)));
+  }
+}
+
+static void config_clear(DksResolverConfig *config)
+{
+  g_clear_pointer(&config->forward_addr, g_free);
+  g_clear_pointer(&config->trust_anchor, g_free);
+  g_clear_pointer(&config->root_server, g_free);
+  g_clear_pointer(&config->zone_files, g_ptr_array_unref);
+}
+
+static gboolean resolver_setup(DksResolver *resolver, GError **error)
+{
+  const DksResolverConfig *config = &resolver->config;
+  if ((int) config->mode < 0 || (int) config->mode > (int) DKS_RESOLVER_RECURSIVE) {
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                "unknown resolver mode %d", (int) config->mode);
+    return FALSE;
+  }
+  gboolean zones = config->mode == DKS_RESOLVER_ZONES;
+  if (!zones && config->root_server &&
+      !root_server_parse(resolver, config->root_server, error))
+    return FALSE;
+  const char *anchor = trust_anchor_for(resolver, config->mode == DKS_RESOLVER_RECURSIVE);
+  backend_init_texts(&resolver->main, resolver);
+  if (!backend_start(&resolver->main, anchor, zones, error))
+    return FALSE;
   switch (config->mode) {
   case DKS_RESOLVER_SYSTEM:
     return resolver_setup_system(resolver, error) && resolver_setup_log(resolver, error);
@@ -924,9 +1654,11 @@ static gboolean resolver_setup(DksResolver *resolver, const DksResolverConfig *c
            resolver_setup_log(resolver, error);
   case DKS_RESOLVER_ZONES:
     return resolver_setup_zones(resolver, config, error);
+  case DKS_RESOLVER_RECURSIVE:
+    /* no forwarders, no resolv.conf: libunbound iterates by itself */
+    return backend_setup_iterating(&resolver->main, resolver, error) &&
+           resolver_setup_log(resolver, error);
   }
-  g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-              "unknown resolver mode %d", (int) config->mode);
   return FALSE;
 }
 
@@ -940,23 +1672,66 @@ DksResolver *dks_resolver_new(const DksResolverConfig *config, GError **error)
   resolver->in_flight = g_hash_table_new(NULL, NULL);
   resolver->main_context = g_main_context_ref_thread_default();
   resolver->timeout_ms = config->timeout_ms ? config->timeout_ms : DEFAULT_TIMEOUT_MS;
-  resolver->validating = config->trust_anchor != NULL;
-  resolver->ctx = ub_ctx_create();
-  if (!resolver->ctx) {
-    g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "libunbound: cannot create a "
-                "context: %s", g_strerror(errno));
+  config_copy(&resolver->config, config);
+  if (!resolver_setup(resolver, error)) {
     resolver_destroy(resolver);
     return NULL;
   }
-  if (!resolver_setup(resolver, config, error)) {
-    resolver_destroy(resolver);
-    return NULL;
-  }
-  resolver->fd_source = g_unix_fd_source_new(ub_fd(resolver->ctx), G_IO_IN | G_IO_HUP | G_IO_ERR);
-  g_source_set_callback(resolver->fd_source, G_SOURCE_FUNC(on_ub_readable), resolver, NULL);
-  g_source_set_static_name(resolver->fd_source, "dkimscope libunbound");
-  g_source_attach(resolver->fd_source, resolver->main_context);
+  backend_watch(&resolver->main, resolver->main_context);
   return resolver;
+}
+
+DksResolver *dks_resolver_new_fresh(const DksResolver *like, GError **error)
+{
+  g_return_val_if_fail(like != NULL, NULL);
+  return dks_resolver_new(&like->config, error);
+}
+
+/* The authoritative context, made on first use.  When it cannot start, it
+ * stays without a libunbound context and every lookup on it ends in
+ * DKS_DNS_ERROR with the reason. */
+static Backend *authoritative_backend(DksResolver *resolver)
+{
+  if (resolver->authoritative)
+    return resolver->authoritative;
+  Backend *backend = g_new0(Backend, 1);
+  resolver->authoritative = backend;
+  backend_init_texts(backend, resolver);
+  g_autoptr(GError) error = NULL;
+  if (backend_start(backend, trust_anchor_for(resolver, TRUE), FALSE, &error) &&
+      backend_setup_iterating(backend, resolver, &error)) {
+    backend_watch(backend, resolver->main_context);
+    return backend;
+  }
+  if (backend->ctx)
+    ub_ctx_delete(backend->ctx);
+  backend->ctx = NULL;
+  if (!backend->description) /* the texts, without the context */
+    (void) backend_setup_iterating(backend, resolver, NULL);
+  backend->start_error = g_strdup(error->message);
+  return backend;
+}
+
+gboolean dks_resolver_lookup_authoritative(DksResolver *resolver, const char *qname,
+                                           DksDnsCallback callback, gpointer user_data)
+{
+  g_return_val_if_fail(resolver != NULL, FALSE);
+  g_return_val_if_fail(qname != NULL, FALSE);
+  g_return_val_if_fail(callback != NULL, FALSE);
+  g_return_val_if_fail(!resolver->free_requested, FALSE);
+  /* offline there is no server; RECURSIVE already asks the servers */
+  if (resolver->config.mode == DKS_RESOLVER_ZONES ||
+      resolver->config.mode == DKS_RESOLVER_RECURSIVE)
+    return FALSE;
+  Backend *backend = authoritative_backend(resolver);
+  Lookup *lookup = lookup_new(resolver, backend, callback, user_data);
+  if (!backend->ctx) {
+    lookup->qname = g_strdup(qname);
+    lookup_finish(lookup, answer_new_failed(lookup, DKS_DNS_ERROR, backend->start_error));
+    return TRUE;
+  }
+  lookup_start(lookup, qname);
+  return TRUE;
 }
 
 static void remove_tmpdir(const char *dir)
@@ -969,14 +1744,6 @@ static void remove_tmpdir(const char *dir)
   (void) g_rmdir(dir);
 }
 
-static void destroy_source(GSource **source)
-{
-  if (!*source)
-    return;
-  g_source_destroy(*source);
-  g_clear_pointer(source, g_source_unref);
-}
-
 static void resolver_destroy(DksResolver *resolver)
 {
   /* Cancelled lookups' callbacks are never called: libunbound drops them,
@@ -984,23 +1751,26 @@ static void resolver_destroy(DksResolver *resolver)
   GList *lookups = g_hash_table_get_keys(resolver->in_flight);
   for (GList *l = lookups; l; l = l->next) {
     Lookup *lookup = l->data;
-    if (resolver->ctx)
-      (void) ub_cancel(resolver->ctx, lookup->async_id);
+    lookup_cancel_query(lookup);
     lookup_free(lookup);
   }
   g_list_free(lookups);
   g_hash_table_destroy(resolver->in_flight);
   g_queue_clear_full(&resolver->finished, (GDestroyNotify) lookup_free);
-  destroy_source(&resolver->fd_source);
   destroy_source(&resolver->deliver_source);
-  if (resolver->ctx)
-    ub_ctx_delete(resolver->ctx); /* also stops logging to resolver->log */
+  backend_clear(&resolver->main);
+  if (resolver->authoritative) {
+    backend_clear(resolver->authoritative);
+    g_free(resolver->authoritative->start_error);
+    g_free(resolver->authoritative);
+  }
   if (resolver->log)
     fclose(resolver->log);
   if (resolver->tmpdir)
     remove_tmpdir(resolver->tmpdir);
   g_free(resolver->tmpdir);
-  g_free(resolver->description);
+  g_free(resolver->root_addr);
+  config_clear(&resolver->config);
   g_main_context_unref(resolver->main_context);
   g_free(resolver);
 }

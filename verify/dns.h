@@ -9,6 +9,8 @@ typedef enum {
   DKS_RESOLVER_SYSTEM = 0, /* /etc/resolv.conf (default) */
   DKS_RESOLVER_FORWARD,    /* --resolver ADDR[@PORT] */
   DKS_RESOLVER_ZONES,      /* --dns-zone FILE...: offline, nothing sent */
+  DKS_RESOLVER_RECURSIVE,  /* --recursive: libunbound iterates from the root
+                              itself, bypassing any local cache */
 } DksResolverMode;
 
 typedef struct {
@@ -19,8 +21,20 @@ typedef struct {
                              NAME the zone is the owner of the file's first SOA
                              or its first $ORIGIN */
   guint timeout_ms;       /* per lookup; 5000 when 0 */
-  char *trust_anchor;     /* file for DNSSEC validation, or NULL (issue 3) */
+  char *trust_anchor;     /* DNSSEC trust anchor file (DS/DNSKEY RRs or
+                             unbound-anchor's file).  NULL: RECURSIVE mode uses
+                             DKS_ROOT_TRUST_ANCHOR when that file exists; the
+                             other modes do not validate and report the
+                             resolver's AD bit instead.  "none": no
+                             validation in any mode. */
+  char *root_server;      /* RECURSIVE and the authoritative cross-check:
+                             iterate from this server ("ADDR[@PORT]") instead
+                             of the Internet's root servers (private roots,
+                             tests); NULL for the real root */
 } DksResolverConfig;
+
+/* Debian's dns-root-data package installs the root zone's trust anchor here. */
+#define DKS_ROOT_TRUST_ANCHOR "/usr/share/dns/root.key"
 
 typedef enum {
   DKS_DNS_ANSWER = 0,   /* NOERROR with TXT data at the end of the chain */
@@ -31,7 +45,9 @@ typedef enum {
   DKS_DNS_REFUSED,
   DKS_DNS_TIMEOUT,      /* no answer within timeout_ms */
   DKS_DNS_ERROR,        /* resolver error (network, setup, other rcode) */
-  DKS_DNS_CNAME_LOOP,   /* chain loops or is longer than DKS_MAX_CNAME_HOPS */
+  DKS_DNS_CNAME_LOOP,   /* chain loops or is longer than DKS_MAX_CNAME_HOPS
+                           (libunbound says SERVFAIL for a loop: the chain is
+                           then walked hop by hop to name it) */
 } DksDnsOutcome;
 
 typedef enum {
@@ -49,6 +65,18 @@ typedef struct {
   GPtrArray *txt;         /* DksTxtRecord* at the end of the chain */
   DksDnssec dnssec;
   char *why_bogus;        /* libunbound's text, or NULL */
+  gboolean resolver_ad;   /* the resolver set the AD bit: it says it
+                             validated the answer (meaningful only when we
+                             did not validate ourselves; SYSTEM and FORWARD
+                             then ask the resolver once more, in parallel,
+                             for it, as libunbound drops the upstream bit) */
+  gboolean has_negative_ttl;
+  guint32 negative_ttl;   /* NXDOMAIN/NODATA: how long a resolver may cache
+                             the negative answer, min(SOA TTL, SOA MINIMUM)
+                             (RFC 2308 §5); from a caching resolver the SOA
+                             TTL has counted down, so this is the time left */
+  char *dig_command;      /* a dig command line that asks the same question
+                             of the same server, or NULL (offline zones) */
   gsize answer_size;      /* octets of the response packet, 0 when none */
   gint64 elapsed_us;
   char *resolver;         /* dks_resolver_describe(): "system resolver (10.0.0.1)",
@@ -93,6 +121,25 @@ guint dks_resolver_pending(const DksResolver *resolver);
 /* Human description of the mode ("offline zones: demo.zone"). Static to the
  * resolver. */
 const char *dks_resolver_describe(const DksResolver *resolver);
+
+/* A new resolver with the same configuration and an empty cache: for the
+ * "I have just published it" re-check.  Caller frees. */
+DksResolver *dks_resolver_new_fresh(const DksResolver *like, GError **error);
+
+/* Asks the authoritative servers directly, bypassing every cache: a lookup
+ * through a fresh recursive context that iterates from the root (or from
+ * the configured root_server), without the resolver's forwarders.  For
+ * comparing a cached negative answer with the truth.  FALSE (and no
+ * callback) when the mode cannot do it: offline zones, or no network path;
+ * also RECURSIVE mode, whose lookups already ask those servers.  The
+ * context is made on the first call and kept for the next ones.
+ * Otherwise exactly one callback, as for dks_resolver_lookup_txt. */
+gboolean dks_resolver_lookup_authoritative(DksResolver *resolver, const char *qname,
+                                           DksDnsCallback callback,
+                                           gpointer user_data);
+
+/* The mode this resolver was made with. */
+DksResolverMode dks_resolver_mode(const DksResolver *resolver);
 
 /* Cancels lookups in flight (their callbacks are not called) and frees. */
 void dks_resolver_free(DksResolver *resolver);

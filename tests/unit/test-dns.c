@@ -1,14 +1,21 @@
 /* test-dns.c — the libunbound resolver against real DNS data:
  *   offline zones (the files in tests/dns/ and the conformance zone) loaded by
  *   libunbound itself; a real authoritative server (nsd, or knot) that the
- *   test starts on 127.0.0.1 at a free port, reached in FORWARD mode; a UDP
- *   socket that never answers, for the timeout; and the event-loop contract
- *   (callbacks later, never inside the lookup call; cancel on free). */
+ *   test starts on 127.0.0.1 at a free port, reached in FORWARD mode; a
+ *   private root (nsd serving tests/dns/root.zone) that RECURSIVE mode and
+ *   the authoritative cross-check iterate from, with a caching, validating
+ *   unbound daemon in front of it for the cached-answer and AD-bit cases; a
+ *   UDP socket that never answers, for the timeout, and one that answers
+ *   only SERVFAIL, for the CNAME walk's timeout; trust anchor formats; and
+ *   the event-loop contract (callbacks later, never inside the lookup call;
+ *   cancel on free).  Every server is stopped by its pid, and dies with the
+ *   test when an assertion aborts it; nothing is sent off loopback. */
 #include "verify/dns.h"
 #include "parse/limits.h"
 #include <arpa/inet.h>
 #include <errno.h>
 #include <gio/gio.h>
+#include <glib-unix.h>
 #include <glib/gstdio.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -169,8 +176,11 @@ static const LookupCase zone_cases[] = {
   { "selector2._domainkey.example.org", DKS_DNS_ANSWER, 0,
     "selector2._domainkey.example.org>"
     "selector2-example-org._domainkey.contoso.onmicrosoft.com", KEY_1024, FALSE, TRUE },
-  /* libunbound gives up on a CNAME loop with SERVFAIL and no packet */
-  { "loop1._domainkey.example.com", DKS_DNS_SERVFAIL, 2, "", "", FALSE, FALSE },
+  /* libunbound gives up on a CNAME loop with SERVFAIL and no packet; the
+   * resolver then walks the chain itself, hop by hop */
+  { "loop1._domainkey.example.com", DKS_DNS_CNAME_LOOP, 2,
+    "loop1._domainkey.example.com>loop2._domainkey.example.com "
+    "loop2._domainkey.example.com>loop1._domainkey.example.com", "", FALSE, TRUE },
   /* offline: below a delegation nothing may be asked, so SERVFAIL at once */
   { "key._domainkey.sub.example.com", DKS_DNS_SERVFAIL, 2, "", "", FALSE, FALSE },
   /* under no loaded zone: the synthetic root says NXDOMAIN */
@@ -241,7 +251,7 @@ static void check_answer(const DksDnsAnswer *answer, const LookupCase *c,
   /* for its own SERVFAIL libunbound hands a bare header, if anything */
   if (c->outcome == DKS_DNS_ERROR)
     g_assert_cmpuint(answer->answer_size, ==, 0);
-  else if (c->outcome == DKS_DNS_SERVFAIL)
+  else if (c->rcode == 2)
     g_assert_cmpuint(answer->answer_size, <=, 12);
   else
     g_assert_cmpuint(answer->answer_size, >, 12);
@@ -622,6 +632,14 @@ static void test_config_errors(void)
       "70000" },
     { { .mode = DKS_RESOLVER_SYSTEM, .trust_anchor = "/nonexistent/root.key" },
       "cannot read DNSSEC trust anchor /nonexistent/root.key" },
+    { { .mode = DKS_RESOLVER_RECURSIVE, .root_server = "not-an-address" },
+      "root server: want ADDR[@PORT] with an IPv4 or IPv6 address, have 'not-an-address'" },
+    { { .mode = DKS_RESOLVER_RECURSIVE, .root_server = "127.0.0.1@0" },
+      "root server port: want 1 to 65535, have '0'" },
+    { { .mode = DKS_RESOLVER_FORWARD, .forward_addr = "127.0.0.1",
+        .root_server = "127.0.0.1@99999" }, "root server port" },
+    { { .mode = DKS_RESOLVER_RECURSIVE, .root_server = "127.0.0.1@" }, "root server port" },
+    { { .mode = (DksResolverMode) 42 }, "unknown resolver mode 42" },
   };
   for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
     g_autoptr(GError) error = NULL;
@@ -700,14 +718,23 @@ static void test_timeout(void)
   close(fd);
 }
 
-/* -------------------------------- a real authoritative server (nsd/knot) */
+/* ------------------------------------- real DNS servers: nsd, knot, unbound */
 
+/* Writes a server's configuration for its directory and port. */
+typedef char *(*ConfigWriter)(const char *dir, guint port, gconstpointer spec);
+
+/* A DNS server run by the test: started on a random free port, asked until
+ * it answers (no sleeping on a guess), stopped by its pid. */
 typedef struct {
+  char *binary;
+  gboolean foreground_flag; /* nsd and unbound need -d to stay in front */
+  ConfigWriter write_config;
+  gconstpointer spec;
+  const char *probe;        /* a name whose SOA it answers with NOERROR */
+  char *dir;                /* config, log, state */
   GPid pid;
   guint port;
-  char *dir;
-  DksResolver *resolver;
-} ServerFixture;
+} Daemon;
 
 static char *server_binary(const char *name)
 {
@@ -718,8 +745,188 @@ static char *server_binary(const char *name)
   return g_file_test(sbin, G_FILE_TEST_IS_EXECUTABLE) ? g_steal_pointer(&sbin) : NULL;
 }
 
-static char *nsd_config(const char *dir, guint port)
+enum { QTYPE_SOA = 6, QTYPE_TXT = 16, QTYPE_CNAME = 5 };
+
+/* A query for (qname, qtype) with RD set, and an EDNS OPT record offering
+ * edns_size octets when edns_size > 0 (RFC 6891 §6.1.2). */
+static GByteArray *query_new(guint16 id, const char *qname, guint16 qtype, guint16 edns_size)
 {
+  GByteArray *q = g_byte_array_new();
+  const guint8 header[] = { (guint8) (id >> 8), (guint8) id, 0x01, 0x00, 0, 1, 0, 0, 0, 0,
+                            0, edns_size ? 1 : 0 };
+  g_byte_array_append(q, header, sizeof header);
+  if (strcmp(qname, ".") != 0) {
+    g_auto(GStrv) labels = g_strsplit(qname, ".", -1);
+    for (char **l = labels; *l; l++) {
+      guint8 len = (guint8) strlen(*l);
+      g_byte_array_append(q, &len, 1);
+      g_byte_array_append(q, (const guint8 *) *l, len);
+    }
+  }
+  const guint8 tail[] = { 0, (guint8) (qtype >> 8), (guint8) qtype, 0, 1 };
+  g_byte_array_append(q, tail, sizeof tail);
+  if (edns_size) {
+    const guint8 opt[] = { 0, 0, 41, (guint8) (edns_size >> 8), (guint8) edns_size,
+                           0, 0, 0, 0, 0, 0 };
+    g_byte_array_append(q, opt, sizeof opt);
+  }
+  return q;
+}
+
+/* Sends a query over UDP to 127.0.0.1:port and waits up to wait_ms for the
+ * reply with the same ID; its length, or -1. */
+static gssize udp_exchange(guint port, const GByteArray *query, guint8 *reply, gsize size,
+                           int wait_ms)
+{
+  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  g_assert_cmpint(fd, >=, 0);
+  struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons((guint16) port) };
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  gssize got = -1;
+  if (connect(fd, (struct sockaddr *) &addr, sizeof addr) == 0 &&
+      send(fd, query->data, query->len, 0) == (ssize_t) query->len) {
+    struct pollfd pfd = { .fd = fd, .events = POLLIN };
+    if (poll(&pfd, 1, wait_ms) == 1)
+      got = recv(fd, reply, size, 0);
+  }
+  close(fd);
+  if (got >= 12 && (reply[0] != query->data[0] || reply[1] != query->data[1]))
+    got = -1;
+  return got;
+}
+
+/* Sends "probe SOA?" and waits up to 200 ms for a NOERROR answer. */
+static gboolean server_answers(guint port, const char *probe)
+{
+  g_autoptr(GByteArray) query = query_new(0x2a, probe, QTYPE_SOA, 0);
+  guint8 reply[512];
+  gssize n = udp_exchange(port, query, reply, sizeof reply, 200);
+  return n >= 12 && (reply[3] & 0x0f) == 0;
+}
+
+/* In the server's process before exec: it dies with the test, even when a
+ * failed assertion aborts the test before any teardown. */
+static void die_with_parent(gpointer data)
+{
+  pid_t parent = GPOINTER_TO_INT(data);
+  prctl(PR_SET_PDEATHSIG, SIGTERM);
+  if (getppid() != parent)
+    _exit(127);
+}
+
+static void daemon_stop(Daemon *d)
+{
+  if (d->pid > 0) {
+    kill(d->pid, SIGTERM);
+    int status;
+    while (waitpid(d->pid, &status, 0) < 0 && errno == EINTR)
+      ;
+    d->pid = 0;
+  }
+}
+
+/* Starts the server on d->port and waits until it answers; FALSE when it
+ * exited (most likely the port was taken) or never answered. */
+static gboolean daemon_spawn(Daemon *d)
+{
+  g_autofree char *config = d->write_config(d->dir, d->port, d->spec);
+  g_autofree char *config_path = g_build_filename(d->dir, "server.conf", NULL);
+  g_assert_true(g_file_set_contents(config_path, config, -1, NULL));
+  const char *argv[] = { d->binary, "-c", config_path, NULL, NULL };
+  if (d->foreground_flag) {
+    argv[1] = "-d";
+    argv[2] = "-c";
+    argv[3] = config_path;
+  }
+  g_autoptr(GError) error = NULL;
+  if (!g_spawn_async(d->dir, (char **) argv, NULL,
+                     G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL |
+                     G_SPAWN_STDERR_TO_DEV_NULL,
+                     die_with_parent, GINT_TO_POINTER(getpid()), &d->pid, &error))
+    g_error("cannot start %s: %s", d->binary, error->message);
+  gint64 deadline = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
+  while (g_get_monotonic_time() < deadline) {
+    int status;
+    if (waitpid(d->pid, &status, WNOHANG) == d->pid) {
+      d->pid = 0; /* exited */
+      return FALSE;
+    }
+    if (server_answers(d->port, d->probe))
+      return TRUE;
+    g_usleep(20 * 1000); /* poll interval while the server starts */
+  }
+  daemon_stop(d);
+  return FALSE;
+}
+
+static char *daemon_log(const Daemon *d)
+{
+  g_autofree char *path = g_build_filename(d->dir, "server.log", NULL);
+  char *log = NULL;
+  if (!g_file_get_contents(path, &log, NULL, NULL))
+    log = g_strdup("(no log)");
+  return log;
+}
+
+/* On a random high port; another one when that one is taken. */
+static void daemon_start(Daemon *d)
+{
+  for (guint attempt = 0; attempt < 10; attempt++) {
+    d->port = (guint) g_random_int_range(20000, 60000);
+    if (daemon_spawn(d))
+      return;
+  }
+  g_autofree char *log = daemon_log(d);
+  g_error("%s did not start: %s", d->binary, log);
+}
+
+/* Stops the server and starts it again on the same port (it rereads its
+ * configuration and zone files). */
+static void daemon_restart(Daemon *d)
+{
+  daemon_stop(d);
+  for (guint attempt = 0; attempt < 20; attempt++) {
+    if (daemon_spawn(d))
+      return;
+    g_usleep(50 * 1000); /* the old sockets may linger for a moment */
+  }
+  g_autofree char *log = daemon_log(d);
+  g_error("%s did not restart on port %u: %s", d->binary, d->port, log);
+}
+
+static void remove_dir(const char *dir)
+{
+  g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+  const char *name;
+  while (d && (name = g_dir_read_name(d))) {
+    g_autofree char *path = g_build_filename(dir, name, NULL);
+    if (g_file_test(path, G_FILE_TEST_IS_DIR) && !g_file_test(path, G_FILE_TEST_IS_SYMLINK))
+      remove_dir(path);
+    else
+      g_unlink(path);
+  }
+  g_rmdir(dir);
+}
+
+static void daemon_clear(Daemon *d)
+{
+  daemon_stop(d);
+  if (d->dir)
+    remove_dir(d->dir);
+  g_clear_pointer(&d->dir, g_free);
+  g_clear_pointer(&d->binary, g_free);
+}
+
+/* The zones an nsd serves: NULL-terminated names and their files. */
+typedef struct {
+  const char *names[8];
+  const char *paths[8];
+  gboolean small_udp; /* answers over 512 octets are truncated on UDP */
+} NsdSpec;
+
+static char *nsd_config(const char *dir, guint port, gconstpointer data)
+{
+  const NsdSpec *spec = data;
   g_autoptr(GString) c = g_string_new(NULL);
   g_string_append_printf(c,
       "server:\n"
@@ -731,24 +938,25 @@ static char *nsd_config(const char *dir, guint port)
       "  database: \"\"\n"
       "  server-count: 1\n"
       "  verbosity: 0\n"
+      "  minimal-responses: yes\n"
       "  pidfile: \"%s/nsd.pid\"\n"
       "  zonelistfile: \"%s/zone.list\"\n"
       "  xfrdfile: \"%s/xfrd.state\"\n"
       "  xfrdir: \"%s\"\n"
-      "  logfile: \"%s/server.log\"\n"
-      "remote-control:\n"
-      "  control-enable: no\n",
+      "  logfile: \"%s/server.log\"\n",
       port, dir, dir, dir, dir, dir);
-  for (guint i = 0; i < G_N_ELEMENTS(test_zones); i++) {
-    g_autofree char *path = dns_file(test_zones[i].file);
+  if (spec->small_udp)
+    g_string_append(c, "  ipv4-edns-size: 512\n  ipv6-edns-size: 512\n");
+  g_string_append(c, "remote-control:\n  control-enable: no\n");
+  for (guint i = 0; i < G_N_ELEMENTS(spec->names) && spec->names[i]; i++)
     g_string_append_printf(c, "zone:\n  name: \"%s\"\n  zonefile: \"%s\"\n",
-                           test_zones[i].name, path);
-  }
+                           spec->names[i], spec->paths[i]);
   return g_string_free(g_steal_pointer(&c), FALSE);
 }
 
-static char *knot_config(const char *dir, guint port)
+static char *knot_config(const char *dir, guint port, gconstpointer data)
 {
+  const NsdSpec *spec = data;
   g_autoptr(GString) c = g_string_new(NULL);
   g_string_append_printf(c,
       "server:\n"
@@ -767,105 +975,69 @@ static char *knot_config(const char *dir, guint port)
       "    journal-content: none\n"
       "zone:\n",
       port, dir, dir, dir, dir);
-  for (guint i = 0; i < G_N_ELEMENTS(test_zones); i++) {
-    g_autofree char *path = dns_file(test_zones[i].file);
-    g_string_append_printf(c, "  - domain: \"%s\"\n    file: \"%s\"\n",
-                           test_zones[i].name, path);
-  }
+  for (guint i = 0; i < G_N_ELEMENTS(spec->names) && spec->names[i]; i++)
+    g_string_append_printf(c, "  - domain: \"%s\"\n    file: \"%s\"\n", spec->names[i],
+                           spec->paths[i]);
   return g_string_free(g_steal_pointer(&c), FALSE);
 }
 
-/* In the server's process before exec: it dies with the test, even when a
- * failed assertion aborts the test before any teardown. */
-static void die_with_parent(gpointer data)
+/* A caching, iterating unbound in front of the private root. */
+typedef struct {
+  guint root_port;
+  const char *trust_anchor; /* it validates with this, or NULL */
+} UnboundSpec;
+
+static char *unbound_config(const char *dir, guint port, gconstpointer data)
 {
-  pid_t parent = GPOINTER_TO_INT(data);
-  prctl(PR_SET_PDEATHSIG, SIGTERM);
-  if (getppid() != parent)
-    _exit(127);
+  const UnboundSpec *spec = data;
+  g_autoptr(GString) c = g_string_new(NULL);
+  g_string_append_printf(c,
+      "server:\n"
+      "  interface: 127.0.0.1\n"
+      "  port: %u\n"
+      "  do-ip6: no\n"
+      "  do-daemonize: no\n"
+      "  username: \"\"\n"
+      "  chroot: \"\"\n"
+      "  directory: \"%s\"\n"
+      "  pidfile: \"%s/unbound.pid\"\n"
+      "  logfile: \"%s/server.log\"\n"
+      "  use-syslog: no\n"
+      "  verbosity: 1\n"
+      "  num-threads: 1\n"
+      "  access-control: 127.0.0.0/8 allow\n"
+      /* the private root and everything it names are on loopback; every
+       * other IPv4 range is closed, so nothing can leave the host */
+      "  do-not-query-localhost: no\n",
+      port, dir, dir, dir);
+  static const char *const closed[] = { "0.0.0.0/2", "64.0.0.0/3", "96.0.0.0/4",
+                                        "112.0.0.0/5", "120.0.0.0/6", "124.0.0.0/7",
+                                        "126.0.0.0/8", "128.0.0.0/1" };
+  for (guint i = 0; i < G_N_ELEMENTS(closed); i++)
+    g_string_append_printf(c, "  do-not-query-address: %s\n", closed[i]);
+  if (spec->trust_anchor)
+    g_string_append_printf(c, "  module-config: \"validator iterator\"\n"
+                              "  trust-anchor-file: \"%s\"\n", spec->trust_anchor);
+  else
+    g_string_append(c, "  module-config: \"iterator\"\n");
+  g_string_append_printf(c,
+      "remote-control:\n"
+      "  control-enable: no\n"
+      "stub-zone:\n"
+      "  name: \".\"\n"
+      "  stub-addr: 127.0.0.1@%u\n",
+      spec->root_port);
+  return g_string_free(g_steal_pointer(&c), FALSE);
 }
 
-/* Sends "example.com SOA?" and waits up to 200 ms for any answer. */
-static gboolean server_answers(guint port)
-{
-  static const guint8 query[] = {
-    0x00, 0x2a, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-    0x07, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 0x03, 'c', 'o', 'm', 0x00,
-    0x00, 0x06, 0x00, 0x01,
-  };
-  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  g_assert_cmpint(fd, >=, 0);
-  struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons((guint16) port) };
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  gboolean ok = FALSE;
-  if (connect(fd, (struct sockaddr *) &addr, sizeof addr) == 0 &&
-      send(fd, query, sizeof query, 0) == (ssize_t) sizeof query) {
-    struct pollfd pfd = { .fd = fd, .events = POLLIN };
-    guint8 reply[512];
-    if (poll(&pfd, 1, 200) == 1 && recv(fd, reply, sizeof reply, 0) >= 12)
-      ok = reply[0] == 0x00 && reply[1] == 0x2a && (reply[3] & 0x0f) == 0;
-  }
-  close(fd);
-  return ok;
-}
+/* ------------------------------- the test zones on nsd (or knot), FORWARD */
 
-static void server_stop(ServerFixture *f)
-{
-  if (f->pid > 0) {
-    kill(f->pid, SIGTERM);
-    int status;
-    while (waitpid(f->pid, &status, 0) < 0 && errno == EINTR)
-      ;
-    f->pid = 0;
-  }
-}
-
-/* Starts the server on a random high port; another port when that one is
- * taken (the server exits).  Waits by querying it, not by sleeping. */
-static gboolean server_start(ServerFixture *f, const char *binary, gboolean nsd)
-{
-  for (guint attempt = 0; attempt < 10; attempt++) {
-    f->port = (guint) g_random_int_range(20000, 60000);
-    g_autofree char *config = nsd ? nsd_config(f->dir, f->port) : knot_config(f->dir, f->port);
-    g_autofree char *config_path = g_build_filename(f->dir, "server.conf", NULL);
-    g_assert_true(g_file_set_contents(config_path, config, -1, NULL));
-    const char *nsd_argv[] = { binary, "-d", "-c", config_path, NULL };
-    const char *knot_argv[] = { binary, "-c", config_path, NULL };
-    g_autoptr(GError) error = NULL;
-    if (!g_spawn_async(f->dir, (char **) (nsd ? nsd_argv : knot_argv), NULL,
-                       G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL |
-                       G_SPAWN_STDERR_TO_DEV_NULL,
-                       die_with_parent, GINT_TO_POINTER(getpid()), &f->pid, &error))
-      g_error("cannot start %s: %s", binary, error->message);
-    gint64 deadline = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
-    while (g_get_monotonic_time() < deadline) {
-      int status;
-      if (waitpid(f->pid, &status, WNOHANG) == f->pid) {
-        f->pid = 0; /* exited: most likely the port was taken */
-        break;
-      }
-      if (server_answers(f->port))
-        return TRUE;
-      g_usleep(20 * 1000); /* poll interval while the server starts */
-    }
-    server_stop(f);
-  }
-  return FALSE;
-}
-
-static void remove_dir(const char *dir)
-{
-  g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
-  const char *name;
-  while (d && (name = g_dir_read_name(d))) {
-    g_autofree char *path = g_build_filename(dir, name, NULL);
-    if (g_file_test(path, G_FILE_TEST_IS_DIR) && !g_file_test(path, G_FILE_TEST_IS_SYMLINK))
-      remove_dir(path);
-    else
-      g_unlink(path);
-  }
-  g_rmdir(dir);
-}
+typedef struct {
+  Daemon server;
+  NsdSpec zones;
+  GPtrArray *paths; /* owns zones.paths */
+  DksResolver *resolver;
+} ServerFixture;
 
 static void server_setup(ServerFixture *f, gconstpointer data)
 {
@@ -876,16 +1048,22 @@ static void server_setup(ServerFixture *f, gconstpointer data)
     g_test_skip("neither nsd nor knotd is installed (apt-get install -y nsd)");
     return;
   }
-  f->dir = g_dir_make_tmp("test-dns-server-XXXXXX", NULL);
-  g_assert_nonnull(f->dir);
-  if (!server_start(f, nsd ? nsd : knot, nsd != NULL)) {
-    g_autofree char *log_path = g_build_filename(f->dir, "server.log", NULL);
-    g_autofree char *log = NULL;
-    g_file_get_contents(log_path, &log, NULL, NULL);
-    g_error("%s did not start: %s", nsd ? nsd : knot, log ? log : "(no log)");
+  f->paths = g_ptr_array_new_with_free_func(g_free);
+  for (guint i = 0; i < G_N_ELEMENTS(test_zones); i++) {
+    g_ptr_array_add(f->paths, dns_file(test_zones[i].file));
+    f->zones.names[i] = test_zones[i].name;
+    f->zones.paths[i] = g_ptr_array_index(f->paths, i);
   }
+  gboolean is_nsd = nsd != NULL;
+  char *binary = is_nsd ? g_steal_pointer(&nsd) : g_steal_pointer(&knot);
+  f->server = (Daemon) { .binary = binary, .foreground_flag = is_nsd,
+                         .write_config = is_nsd ? nsd_config : knot_config,
+                         .spec = &f->zones, .probe = "example.com" };
+  f->server.dir = g_dir_make_tmp("test-dns-server-XXXXXX", NULL);
+  g_assert_nonnull(f->server.dir);
+  daemon_start(&f->server);
   DksResolverConfig config = { .mode = DKS_RESOLVER_FORWARD, .forward_addr = "127.0.0.1",
-                               .forward_port = f->port };
+                               .forward_port = f->server.port };
   g_autoptr(GError) error = NULL;
   f->resolver = dks_resolver_new(&config, &error);
   g_assert_no_error(error);
@@ -895,10 +1073,8 @@ static void server_teardown(ServerFixture *f, gconstpointer data)
 {
   (void) data;
   g_clear_pointer(&f->resolver, dks_resolver_free);
-  server_stop(f);
-  if (f->dir)
-    remove_dir(f->dir);
-  g_clear_pointer(&f->dir, g_free);
+  daemon_clear(&f->server);
+  g_clear_pointer(&f->paths, g_ptr_array_unref);
 }
 
 static void test_forward_lookups(ServerFixture *f, gconstpointer data)
@@ -906,7 +1082,7 @@ static void test_forward_lookups(ServerFixture *f, gconstpointer data)
   (void) data;
   if (!f->resolver)
     return; /* skipped in setup */
-  g_autofree char *describe = g_strdup_printf("resolver 127.0.0.1@%u", f->port);
+  g_autofree char *describe = g_strdup_printf("resolver 127.0.0.1@%u", f->server.port);
   g_assert_cmpstr(dks_resolver_describe(f->resolver), ==, describe);
   for (guint i = 0; i < G_N_ELEMENTS(zone_cases); i++)
     if (zone_cases[i].forward)
@@ -942,6 +1118,666 @@ static void test_forward_concurrent(ServerFixture *f, gconstpointer data)
   }
 }
 
+
+/* ------------------------------ a private root on nsd, an unbound before it */
+
+/* nsd serves tests/dns/root.zone as the root (and signed.example.zone) on
+ * 127.0.0.1, truncating UDP answers over 512 octets; dkimscope iterates
+ * from it (RECURSIVE, the authoritative cross-check), and so does an
+ * unbound daemon that the cached-answer tests put in between. */
+typedef struct {
+  gboolean skipped;
+  char *dir;
+  char *root_zone;   /* the lab's own copy of root.zone: tests rewrite it */
+  char *signed_zone;
+  char *anchor;      /* signed.example.ds */
+  char *root_server; /* "127.0.0.1@PORT" of nsd */
+  NsdSpec zones;
+  Daemon nsd;
+  UnboundSpec cache_spec;
+  Daemon unbound;    /* pid 0 when not started */
+} Lab;
+
+static void lab_setup_root(Lab *lab, gconstpointer data)
+{
+  (void) data;
+  g_autofree char *nsd = server_binary("nsd");
+  if (!nsd) {
+    lab->skipped = TRUE;
+    g_test_skip("nsd is not installed (apt-get install -y nsd)");
+    return;
+  }
+  lab->dir = g_dir_make_tmp("test-dns-lab-XXXXXX", NULL);
+  g_assert_nonnull(lab->dir);
+  g_autofree char *source = dns_file("root.zone");
+  g_autofree char *text = NULL;
+  g_assert_true(g_file_get_contents(source, &text, NULL, NULL));
+  lab->root_zone = g_build_filename(lab->dir, "root.zone", NULL);
+  g_assert_true(g_file_set_contents(lab->root_zone, text, -1, NULL));
+  lab->signed_zone = dns_file("signed.example.zone");
+  lab->anchor = dns_file("signed.example.ds");
+  lab->zones = (NsdSpec) { .names = { ".", "signed.example" },
+                           .paths = { lab->root_zone, lab->signed_zone },
+                           .small_udp = TRUE };
+  lab->nsd = (Daemon) { .binary = g_steal_pointer(&nsd), .foreground_flag = TRUE,
+                        .write_config = nsd_config, .spec = &lab->zones, .probe = "." };
+  lab->nsd.dir = g_build_filename(lab->dir, "nsd", NULL);
+  g_assert_cmpint(g_mkdir(lab->nsd.dir, 0700), ==, 0);
+  daemon_start(&lab->nsd);
+  lab->root_server = g_strdup_printf("127.0.0.1@%u", lab->nsd.port);
+}
+
+static void lab_setup_unbound(Lab *lab, gconstpointer data)
+{
+  g_autofree char *unbound = server_binary("unbound");
+  if (!unbound) {
+    lab->skipped = TRUE;
+    g_test_skip("unbound is not installed (apt-get install -y unbound)");
+    return;
+  }
+  lab_setup_root(lab, data);
+  if (lab->skipped)
+    return;
+  lab->cache_spec = (UnboundSpec) { .root_port = lab->nsd.port, .trust_anchor = lab->anchor };
+  lab->unbound = (Daemon) { .binary = g_steal_pointer(&unbound), .foreground_flag = TRUE,
+                            .write_config = unbound_config, .spec = &lab->cache_spec,
+                            .probe = "." };
+  lab->unbound.dir = g_build_filename(lab->dir, "unbound", NULL);
+  g_assert_cmpint(g_mkdir(lab->unbound.dir, 0700), ==, 0);
+  daemon_start(&lab->unbound);
+}
+
+static void lab_teardown(Lab *lab, gconstpointer data)
+{
+  (void) data;
+  daemon_clear(&lab->unbound);
+  daemon_clear(&lab->nsd);
+  if (lab->dir)
+    remove_dir(lab->dir);
+  g_free(lab->dir);
+  g_free(lab->root_zone);
+  g_free(lab->signed_zone);
+  g_free(lab->anchor);
+  g_free(lab->root_server);
+}
+
+static DksResolver *lab_resolver(const DksResolverConfig *config)
+{
+  g_autoptr(GError) error = NULL;
+  DksResolver *resolver = dks_resolver_new(config, &error);
+  g_assert_no_error(error);
+  return resolver;
+}
+
+/* What a live lookup must find. */
+typedef struct {
+  const char *qname;
+  DksDnsOutcome outcome;
+  int rcode;
+  const char *chain;   /* "owner>target ..." */
+  gsize key_len;       /* octets of the one TXT record at the end, 0: none */
+  gboolean negative;   /* has_negative_ttl (the root's SOA: at most 600 s) */
+  DksDnssec dnssec;
+  gboolean ad;         /* resolver_ad */
+} LiveCase;
+
+#define LOOP_CHAIN \
+  "a._domainkey.example.com>b._domainkey.example.com " \
+  "b._domainkey.example.com>a._domainkey.example.com"
+#define CHAIN_2 \
+  "chain._domainkey.example.com>chain-hop.example.com " \
+  "chain-hop.example.com>key1._domainkey.example.net"
+#define BIG_KEY_OCTETS 754 /* "v=DKIM1; k=rsa; p=" and a 4096-bit key */
+
+static void live_one(DksResolver *resolver, const LiveCase *c, const char *dig_tail)
+{
+  g_autoptr(DksDnsAnswer) answer = lookup_and_wait(resolver, c->qname);
+  g_autofree char *chain = describe_chain(answer->cname_chain);
+  g_test_message("%s: %s rcode %d %s ad %d size %zu chain '%s' in %" G_GINT64_FORMAT " us",
+                 c->qname, dks_dns_outcome_name(answer->outcome), answer->rcode,
+                 dks_dnssec_name(answer->dnssec), answer->resolver_ad, answer->answer_size,
+                 chain, answer->elapsed_us);
+  g_assert_cmpstr(dks_dns_outcome_name(answer->outcome), ==, dks_dns_outcome_name(c->outcome));
+  g_assert_cmpint(answer->rcode, ==, c->rcode);
+  g_assert_cmpstr(chain, ==, c->chain);
+  if (c->key_len) {
+    g_assert_cmpuint(answer->txt->len, ==, 1);
+    const DksTxtRecord *txt = g_ptr_array_index(answer->txt, 0);
+    g_assert_cmpuint(g_bytes_get_size(txt->joined), ==, c->key_len);
+  } else {
+    g_assert_cmpuint(answer->txt->len, ==, 0);
+  }
+  g_assert_cmpint(answer->has_negative_ttl, ==, c->negative);
+  if (c->negative) {
+    g_assert_cmpuint(answer->negative_ttl, >, 0);
+    g_assert_cmpuint(answer->negative_ttl, <=, 600);
+  } else {
+    g_assert_cmpuint(answer->negative_ttl, ==, 0);
+  }
+  g_assert_cmpstr(dks_dnssec_name(answer->dnssec), ==, dks_dnssec_name(c->dnssec));
+  g_assert_cmpint(answer->resolver_ad, ==, c->ad);
+  g_assert_cmpstr(answer->resolver, ==, dks_resolver_describe(resolver));
+  g_autofree char *dig = g_strdup_printf("dig +dnssec +multi%s", dig_tail);
+  g_autoptr(GString) want_dig = g_string_new(dig);
+  g_string_replace(want_dig, "QNAME", c->qname, 0);
+  g_assert_cmpstr(answer->dig_command, ==, want_dig->str);
+  if (c->outcome == DKS_DNS_SERVFAIL && c->dnssec != DKS_DNSSEC_BOGUS)
+    g_assert_null(answer->error);
+}
+
+/* RECURSIVE: libunbound iterates from the private root itself. */
+static void test_recursive_lookups(Lab *lab, gconstpointer data)
+{
+  (void) data;
+  if (lab->skipped)
+    return;
+  DksResolverConfig config = { .mode = DKS_RESOLVER_RECURSIVE,
+                               .root_server = lab->root_server };
+  g_autoptr(DksResolver) resolver = lab_resolver(&config);
+  g_autofree char *describe = g_strdup_printf("authoritative servers (iterating from %s)",
+                                              lab->root_server);
+  g_assert_cmpstr(dks_resolver_describe(resolver), ==, describe);
+  g_assert_cmpint(dks_resolver_mode(resolver), ==, DKS_RESOLVER_RECURSIVE);
+  /* a private root is not signed with the root's key: no validation */
+  static const LiveCase cases[] = {
+    { "direct._domainkey.example.com", DKS_DNS_ANSWER, 0, "", 234, FALSE,
+      DKS_DNSSEC_UNCHECKED, FALSE },
+    { "big._domainkey.example.com", DKS_DNS_ANSWER, 0, "", BIG_KEY_OCTETS, FALSE,
+      DKS_DNSSEC_UNCHECKED, FALSE },
+    { "chain._domainkey.example.com", DKS_DNS_ANSWER, 0, CHAIN_2, 66, FALSE,
+      DKS_DNSSEC_UNCHECKED, FALSE },
+    { "missing._domainkey.example.com", DKS_DNS_NXDOMAIN, 3, "", 0, TRUE,
+      DKS_DNSSEC_UNCHECKED, FALSE },
+    { "nodata._domainkey.example.com", DKS_DNS_NODATA, 0, "", 0, TRUE,
+      DKS_DNSSEC_UNCHECKED, FALSE },
+    { "a._domainkey.example.com", DKS_DNS_CNAME_LOOP, 2, LOOP_CHAIN, 0, FALSE,
+      DKS_DNSSEC_UNCHECKED, FALSE },
+    { "key._domainkey.sub.example.com", DKS_DNS_SERVFAIL, 2, "", 0, FALSE,
+      DKS_DNSSEC_UNCHECKED, FALSE },
+  };
+  g_autofree char *dig = g_strdup_printf(" +trace TXT QNAME @127.0.0.1 -p %u", lab->nsd.port);
+  for (guint i = 0; i < G_N_ELEMENTS(cases); i++)
+    live_one(resolver, &cases[i], dig);
+  g_assert_false(dks_resolver_lookup_authoritative(resolver, "direct._domainkey.example.com",
+                                                   store_answer, NULL));
+}
+
+/* A chain longer than DKS_MAX_CNAME_HOPS: the walk stops after the cap. */
+static void test_recursive_long_chain(Lab *lab, gconstpointer data)
+{
+  (void) data;
+  if (lab->skipped)
+    return;
+  DksResolverConfig config = { .mode = DKS_RESOLVER_RECURSIVE,
+                               .root_server = lab->root_server };
+  g_autoptr(DksResolver) resolver = lab_resolver(&config);
+  g_autoptr(DksDnsAnswer) answer = lookup_and_wait(resolver, "long._domainkey.example.com");
+  g_autofree char *chain = describe_chain(answer->cname_chain);
+  g_test_message("long: %s rcode %d chain %s", dks_dns_outcome_name(answer->outcome),
+                 answer->rcode, chain);
+  g_assert_cmpint(answer->outcome, ==, DKS_DNS_CNAME_LOOP);
+  g_assert_cmpuint(answer->cname_chain->len, ==, DKS_MAX_CNAME_HOPS);
+  const DksCnameHop *first = g_ptr_array_index(answer->cname_chain, 0);
+  const DksCnameHop *last = g_ptr_array_index(answer->cname_chain, DKS_MAX_CNAME_HOPS - 1);
+  g_assert_cmpstr(first->owner, ==, "long._domainkey.example.com");
+  g_assert_cmpstr(last->target, ==, "long16.example.com");
+}
+
+/* RECURSIVE with a trust anchor file: libunbound validates. */
+static void test_recursive_dnssec(Lab *lab, gconstpointer data)
+{
+  (void) data;
+  if (lab->skipped)
+    return;
+  DksResolverConfig config = { .mode = DKS_RESOLVER_RECURSIVE,
+                               .root_server = lab->root_server,
+                               .trust_anchor = lab->anchor };
+  g_autoptr(DksResolver) resolver = lab_resolver(&config);
+  static const DnssecCase cases[] = {
+    { "good._domainkey.signed.example", DKS_DNS_ANSWER, 0, DKS_DNSSEC_SECURE, NULL },
+    { "nothing._domainkey.signed.example", DKS_DNS_NXDOMAIN, 3, DKS_DNSSEC_SECURE, NULL },
+    { "tampered._domainkey.signed.example", DKS_DNS_SERVFAIL, 0, DKS_DNSSEC_BOGUS,
+      "signature" },
+    { "direct._domainkey.example.com", DKS_DNS_ANSWER, 0, DKS_DNSSEC_INSECURE, NULL },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS(cases); i++)
+    dnssec_one(resolver, &cases[i]);
+}
+
+/* The server truncates the 4096-bit key's answer on UDP (TC); libunbound
+ * asks again over TCP and the whole key arrives. */
+static void test_truncated_tcp(Lab *lab, gconstpointer data)
+{
+  (void) data;
+  if (lab->skipped)
+    return;
+  g_autoptr(GByteArray) query = query_new(0x4b1d, "big._domainkey.example.com", QTYPE_TXT,
+                                          1232);
+  guint8 reply[4096];
+  gssize n = udp_exchange(lab->nsd.port, query, reply, sizeof reply, 2000);
+  g_assert_cmpint(n, >=, 12);
+  g_assert_cmpint(n, <=, 512);
+  g_assert_true(reply[2] & 0x02); /* TC */
+
+  DksResolverConfig config = { .mode = DKS_RESOLVER_FORWARD, .forward_addr = "127.0.0.1",
+                               .forward_port = lab->nsd.port };
+  g_autoptr(DksResolver) resolver = lab_resolver(&config);
+  static const LiveCase big = { "big._domainkey.example.com", DKS_DNS_ANSWER, 0, "",
+                                BIG_KEY_OCTETS, FALSE, DKS_DNSSEC_UNCHECKED, FALSE };
+  g_autofree char *dig = g_strdup_printf(" TXT QNAME @127.0.0.1 -p %u", lab->nsd.port);
+  live_one(resolver, &big, dig);
+  g_autoptr(DksDnsAnswer) answer = lookup_and_wait(resolver, big.qname);
+  g_assert_cmpuint(answer->answer_size, >, 512);
+  const DksTxtRecord *txt = g_ptr_array_index(answer->txt, 0);
+  g_assert_cmpuint(txt->strings->len, ==, 3);
+}
+
+/* FORWARD to a caching unbound; dkimscope validates itself with the
+ * signed zone's anchor (libunbound sets CD, so unbound hands over even
+ * the data that fails, and libunbound finds it bogus). */
+static void test_forward_validating(Lab *lab, gconstpointer data)
+{
+  (void) data;
+  if (lab->skipped)
+    return;
+  DksResolverConfig config = { .mode = DKS_RESOLVER_FORWARD, .forward_addr = "127.0.0.1",
+                               .forward_port = lab->unbound.port,
+                               .trust_anchor = lab->anchor };
+  g_autoptr(DksResolver) resolver = lab_resolver(&config);
+  static const DnssecCase cases[] = {
+    { "good._domainkey.signed.example", DKS_DNS_ANSWER, 0, DKS_DNSSEC_SECURE, NULL },
+    { "nothing._domainkey.signed.example", DKS_DNS_NXDOMAIN, 3, DKS_DNSSEC_SECURE, NULL },
+    { "tampered._domainkey.signed.example", DKS_DNS_SERVFAIL, 0, DKS_DNSSEC_BOGUS,
+      "signature" },
+    { "direct._domainkey.example.com", DKS_DNS_ANSWER, 0, DKS_DNSSEC_INSECURE, NULL },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS(cases); i++)
+    dnssec_one(resolver, &cases[i]);
+}
+
+/* FORWARD to a validating unbound while dkimscope does not validate: the
+ * answer carries unbound's AD bit; what fails validation there is its
+ * SERVFAIL.  The same with no anchor given (NULL) and with "none". */
+static void test_forward_resolver_ad(Lab *lab, gconstpointer data)
+{
+  (void) data;
+  if (lab->skipped)
+    return;
+  static const LiveCase cases[] = {
+    { "good._domainkey.signed.example", DKS_DNS_ANSWER, 0, "", 66, FALSE,
+      DKS_DNSSEC_UNCHECKED, TRUE },
+    { "nothing._domainkey.signed.example", DKS_DNS_NXDOMAIN, 3, "", 0, TRUE,
+      DKS_DNSSEC_UNCHECKED, TRUE },
+    { "tampered._domainkey.signed.example", DKS_DNS_SERVFAIL, 2, "", 0, FALSE,
+      DKS_DNSSEC_UNCHECKED, FALSE },
+    { "direct._domainkey.example.com", DKS_DNS_ANSWER, 0, "", 234, FALSE,
+      DKS_DNSSEC_UNCHECKED, FALSE },
+  };
+  const char *anchors[] = { NULL, "none" };
+  g_autofree char *dig = g_strdup_printf(" TXT QNAME @127.0.0.1 -p %u", lab->unbound.port);
+  for (guint a = 0; a < G_N_ELEMENTS(anchors); a++) {
+    DksResolverConfig config = { .mode = DKS_RESOLVER_FORWARD, .forward_addr = "127.0.0.1",
+                                 .forward_port = lab->unbound.port,
+                                 .trust_anchor = (char *) anchors[a] };
+    g_autoptr(DksResolver) resolver = lab_resolver(&config);
+    for (guint i = 0; i < G_N_ELEMENTS(cases); i++)
+      live_one(resolver, &cases[i], dig);
+  }
+}
+
+static DksDnsAnswer *authoritative_and_wait(DksResolver *resolver, const char *qname)
+{
+  DksDnsAnswer *answer = NULL;
+  g_assert_true(dks_resolver_lookup_authoritative(resolver, qname, store_answer, &answer));
+  g_assert_null(answer);
+  g_assert_cmpuint(dks_resolver_pending(resolver), ==, 1);
+  g_assert_true(wait_for_lookups(resolver, 20000));
+  g_assert_nonnull(answer);
+  return answer;
+}
+
+/* Adds a record to the lab's root zone and restarts nsd on its port. */
+static void lab_publish(Lab *lab, const char *record)
+{
+  g_autofree char *text = NULL;
+  g_assert_true(g_file_get_contents(lab->root_zone, &text, NULL, NULL));
+  g_autofree char *more = g_strconcat(text, record, "\n", NULL);
+  g_assert_true(g_file_set_contents(lab->root_zone, more, -1, NULL));
+  daemon_restart(&lab->nsd);
+}
+
+#define FRESH_NAME "fresh._domainkey.example.com"
+
+/* The "I have just published it" case: a caching resolver keeps its
+ * NXDOMAIN for the negative TTL, the authoritative servers already have
+ * the key. */
+static void test_cached_negative(Lab *lab, gconstpointer data)
+{
+  (void) data;
+  if (lab->skipped)
+    return;
+  DksResolverConfig config = { .mode = DKS_RESOLVER_FORWARD, .forward_addr = "127.0.0.1",
+                               .forward_port = lab->unbound.port,
+                               .root_server = lab->root_server,
+                               .trust_anchor = "none" };
+  g_autoptr(DksResolver) resolver = lab_resolver(&config);
+  g_autoptr(DksDnsAnswer) before = lookup_and_wait(resolver, FRESH_NAME);
+  g_assert_cmpint(before->outcome, ==, DKS_DNS_NXDOMAIN);
+  g_assert_true(before->has_negative_ttl);
+  /* min(SOA TTL 3600, MINIMUM 600), perhaps a second spent in unbound */
+  g_assert_cmpuint(before->negative_ttl, <=, 600);
+  g_assert_cmpuint(before->negative_ttl, >=, 590);
+
+  lab_publish(lab, FRESH_NAME ". IN TXT \"v=DKIM1; k=ed25519; "
+                   "p=f7jF5Y8etNYGZGnE+mgnmsagpPjIboVdfa81PsEQdsQ=\"");
+
+  /* through the same resolver: still the cached NXDOMAIN (libunbound's own
+   * cache, and behind it unbound's), its time left no longer */
+  g_autoptr(DksDnsAnswer) again = lookup_and_wait(resolver, FRESH_NAME);
+  g_assert_cmpint(again->outcome, ==, DKS_DNS_NXDOMAIN);
+  g_assert_true(again->has_negative_ttl);
+  g_assert_cmpuint(again->negative_ttl, <=, before->negative_ttl);
+
+  /* the authoritative servers, asked directly, already have it */
+  g_autoptr(DksDnsAnswer) truth = authoritative_and_wait(resolver, FRESH_NAME);
+  g_assert_cmpint(truth->outcome, ==, DKS_DNS_ANSWER);
+  g_assert_cmpuint(truth->txt->len, ==, 1);
+  g_assert_false(truth->has_negative_ttl);
+  g_autofree char *describe = g_strdup_printf("authoritative servers (iterating from %s)",
+                                              lab->root_server);
+  g_assert_cmpstr(truth->resolver, ==, describe);
+  g_autofree char *dig = g_strdup_printf("dig +dnssec +multi +trace TXT " FRESH_NAME
+                                         " @127.0.0.1 -p %u", lab->nsd.port);
+  g_assert_cmpstr(truth->dig_command, ==, dig);
+  g_assert_cmpint(truth->dnssec, ==, DKS_DNSSEC_UNCHECKED); /* "none" holds there too */
+  /* the authoritative context is kept for the next cross-check */
+  g_autoptr(DksDnsAnswer) truth2 = authoritative_and_wait(resolver, "missing." FRESH_NAME);
+  g_assert_cmpint(truth2->outcome, ==, DKS_DNS_NXDOMAIN);
+  g_assert_cmpuint(truth2->negative_ttl, ==, 600);
+
+  /* A fresh resolver empties only dkimscope's own cache: it still asks the
+   * same unbound, which keeps its NXDOMAIN until the negative TTL runs out.
+   * That is why the authoritative path exists: only it bypasses every
+   * cache between dkimscope and the zone. */
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DksResolver) fresh = dks_resolver_new_fresh(resolver, &error);
+  g_assert_no_error(error);
+  g_assert_cmpstr(dks_resolver_describe(fresh), ==, dks_resolver_describe(resolver));
+  g_autoptr(DksDnsAnswer) via_fresh = lookup_and_wait(fresh, FRESH_NAME);
+  g_assert_cmpint(via_fresh->outcome, ==, DKS_DNS_NXDOMAIN);
+  g_assert_cmpuint(via_fresh->negative_ttl, <=, before->negative_ttl);
+  /* asked directly, nsd has the key: the NXDOMAIN above is unbound's cache */
+  DksResolverConfig direct = { .mode = DKS_RESOLVER_FORWARD, .forward_addr = "127.0.0.1",
+                               .forward_port = lab->nsd.port };
+  g_autoptr(DksResolver) at_nsd = lab_resolver(&direct);
+  g_autoptr(DksDnsAnswer) at_source = lookup_and_wait(at_nsd, FRESH_NAME);
+  g_assert_cmpint(at_source->outcome, ==, DKS_DNS_ANSWER);
+}
+
+/* ---------------------------------- a SERVFAIL whose chain walk times out */
+
+/* A server on the test's main context that answers TXT queries with
+ * SERVFAIL and never answers anything else. */
+typedef struct {
+  int fd;
+  guint port;
+  guint txt_queries;
+  guint cname_queries;
+} FakeServer;
+
+static gboolean on_fake_query(gint fd, GIOCondition condition, gpointer data)
+{
+  (void) condition;
+  FakeServer *fake = data;
+  guint8 buf[512];
+  struct sockaddr_storage from;
+  socklen_t from_len = sizeof from;
+  ssize_t n = recvfrom(fd, buf, sizeof buf, 0, (struct sockaddr *) &from, &from_len);
+  if (n < 12)
+    return G_SOURCE_CONTINUE;
+  gsize pos = 12;
+  while (pos < (gsize) n && buf[pos] != 0 && buf[pos] < 64)
+    pos += 1u + buf[pos];
+  pos++; /* the root label */
+  if (pos + 4 > (gsize) n)
+    return G_SOURCE_CONTINUE;
+  guint qtype = (guint) (buf[pos] << 8 | buf[pos + 1]);
+  if (qtype == QTYPE_CNAME)
+    fake->cname_queries++;
+  if (qtype != QTYPE_TXT)
+    return G_SOURCE_CONTINUE;
+  fake->txt_queries++;
+  buf[2] = (guint8) (0x80 | (buf[2] & 0x01)); /* QR, RD as asked */
+  buf[3] = 0x80 | 2;                          /* RA, SERVFAIL */
+  memset(buf + 6, 0, 6);                      /* no records */
+  (void) sendto(fd, buf, pos + 4, 0, (struct sockaddr *) &from, from_len);
+  return G_SOURCE_CONTINUE;
+}
+
+static void test_servfail_walk_timeout(void)
+{
+  FakeServer fake = { .fd = silent_udp_socket(&fake.port) };
+  guint watch = g_unix_fd_add(fake.fd, G_IO_IN, on_fake_query, &fake);
+  DksResolverConfig config = { .mode = DKS_RESOLVER_FORWARD, .forward_addr = "127.0.0.1",
+                               .forward_port = fake.port, .timeout_ms = 1500 };
+  g_autoptr(DksResolver) resolver = lab_resolver(&config);
+  g_autoptr(DksDnsAnswer) answer = lookup_and_wait(resolver, "x._domainkey.example.com");
+  g_test_message("%s after %" G_GINT64_FORMAT " us, %u TXT and %u CNAME queries",
+                 dks_dns_outcome_name(answer->outcome), answer->elapsed_us,
+                 fake.txt_queries, fake.cname_queries);
+  /* the SERVFAIL was an answer: the walk that found nothing keeps it */
+  g_assert_cmpint(answer->outcome, ==, DKS_DNS_SERVFAIL);
+  g_assert_cmpint(answer->rcode, ==, 2);
+  g_assert_null(answer->error);
+  g_assert_cmpuint(answer->cname_chain->len, ==, 0);
+  g_assert_cmpuint(fake.txt_queries, >, 0);
+  g_assert_cmpuint(fake.cname_queries, >, 0);
+  g_assert_cmpint(answer->elapsed_us, >=, 1400 * 1000);
+  g_assert_cmpint(answer->elapsed_us, <, 2500 * 1000);
+  spin_for(100); /* no second callback */
+  g_source_remove(watch);
+  close(fake.fd);
+}
+
+/* ------------------------------------------------------- trust anchors */
+
+/* Offline with the signed zone: each anchor format loads, "none" turns
+ * validation off, broken anchors fail at creation with the reason. */
+typedef struct {
+  const char *name;
+  const char *content; /* written to a file; NULL: the path itself is given */
+  const char *path;    /* used when content is NULL */
+  DksDnssec dnssec;    /* of good._domainkey.signed.example */
+  const char *error;   /* part of the creation error, or NULL */
+} AnchorCase;
+
+#define SIGNED_DNSKEY "257 3 15 QsvsBOrx1y/D9+P/Rg+yW+hQtrwQ0FVSyRyLz534uRg="
+#define SIGNED_DS "18066 15 2 fd0f4b39c9504a2c1b1740bc09cf4796bc9dd6c8b997459f7b73bfc9b14448c4"
+
+static void anchor_one(const char *dir, const AnchorCase *c)
+{
+  g_autofree char *path = NULL;
+  if (c->content) {
+    path = g_build_filename(dir, "anchor.key", NULL);
+    g_assert_true(g_file_set_contents(path, c->content, -1, NULL));
+  } else {
+    path = g_strdup(c->path);
+  }
+  g_autoptr(GPtrArray) zones = g_ptr_array_new_with_free_func(g_free);
+  g_ptr_array_add(zones, dns_file("signed.example.zone"));
+  DksResolverConfig config = { .mode = DKS_RESOLVER_ZONES, .zone_files = zones,
+                               .trust_anchor = path };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DksResolver) resolver = dks_resolver_new(&config, &error);
+  if (c->error) {
+    g_assert_null(resolver);
+    g_assert_nonnull(error);
+    g_test_message("%s -> %s", c->name, error->message);
+    if (!strstr(error->message, c->error))
+      g_error("%s: want '%s' in '%s'", c->name, c->error, error->message);
+    return;
+  }
+  if (!resolver)
+    g_error("%s: %s", c->name, error->message);
+  g_autoptr(DksDnsAnswer) answer = lookup_and_wait(resolver, "good._domainkey.signed.example");
+  g_test_message("%s -> %s %s", c->name, dks_dns_outcome_name(answer->outcome),
+                 dks_dnssec_name(answer->dnssec));
+  g_assert_cmpint(answer->outcome, ==, DKS_DNS_ANSWER);
+  g_assert_cmpstr(dks_dnssec_name(answer->dnssec), ==, dks_dnssec_name(c->dnssec));
+}
+
+static void test_trust_anchors(void)
+{
+  g_autofree char *dir = g_dir_make_tmp("test-dns-anchor-XXXXXX", NULL);
+  g_assert_nonnull(dir);
+  const AnchorCase cases[] = {
+    { "ds", "signed.example. IN DS " SIGNED_DS "\n", NULL, DKS_DNSSEC_SECURE, NULL },
+    { "dnskey", "; the key itself\nsigned.example. 3600 IN DNSKEY " SIGNED_DNSKEY "\n", NULL,
+      DKS_DNSSEC_SECURE, NULL },
+    { "unbound-anchor", "; autotrust trust anchor file\n"
+      ";;id: signed.example. 1\n"
+      ";;last_queried: 1704067200 ;;Mon Jan  1 00:00:00 2024\n"
+      ";;last_success: 1704067200 ;;Mon Jan  1 00:00:00 2024\n"
+      ";;next_probe_time: 1704070800 ;;Mon Jan  1 01:00:00 2024\n"
+      ";;query_failed: 0\n;;query_interval: 3600\n;;retry_time: 3600\n"
+      "signed.example.\t300\tIN\tDNSKEY\t" SIGNED_DNSKEY " ;{id = 18066 (ksk), size = 256b} "
+      ";;state=2 [  VALID  ] ;;count=0 ;;lastchange=1704067200 ;;Mon Jan  1 00:00:00 2024\n",
+      NULL, DKS_DNSSEC_SECURE, NULL },
+    { "bind", "trusted-keys {\n  \"signed.example.\" 257 3 15 "
+      "\"QsvsBOrx1y/D9+P/Rg+yW+hQtrwQ0FVSyRyLz534uRg=\";\n};\n", NULL, DKS_DNSSEC_SECURE,
+      NULL },
+    { "none", NULL, "none", DKS_DNSSEC_UNCHECKED, NULL },
+    { "wrong-key", "signed.example. IN DS 18066 15 2 "
+      "0000000000000000000000000000000000000000000000000000000000000000\n", NULL,
+      DKS_DNSSEC_BOGUS, NULL },
+    { "no-records", "; nothing but a comment\n\n", NULL, 0,
+      "want DS or DNSKEY records" },
+    { "garbage", "this is not a key\n", NULL, 0, "want DS or DNSKEY records" },
+    { "bad-digest", "signed.example. IN DS 18066 15 2 zz-not-hex\n", NULL, 0,
+      "libunbound cannot use DNSSEC trust anchor" },
+    { "missing", NULL, "/nonexistent/anchor.key", 0,
+      "cannot read DNSSEC trust anchor /nonexistent/anchor.key" },
+    { "directory", NULL, "/", 0, "no regular file" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+    if (cases[i].dnssec == DKS_DNSSEC_BOGUS && !cases[i].error) {
+      /* a wrong key makes the whole zone bogus: the answer is a SERVFAIL */
+      g_autofree char *path = g_build_filename(dir, "anchor.key", NULL);
+      g_assert_true(g_file_set_contents(path, cases[i].content, -1, NULL));
+      g_autoptr(GPtrArray) zones = g_ptr_array_new_with_free_func(g_free);
+      g_ptr_array_add(zones, dns_file("signed.example.zone"));
+      DksResolverConfig config = { .mode = DKS_RESOLVER_ZONES, .zone_files = zones,
+                                   .trust_anchor = path };
+      g_autoptr(GError) error = NULL;
+      g_autoptr(DksResolver) resolver = dks_resolver_new(&config, &error);
+      g_assert_no_error(error);
+      g_autoptr(DksDnsAnswer) answer = lookup_and_wait(resolver,
+                                                       "good._domainkey.signed.example");
+      g_assert_cmpint(answer->outcome, ==, DKS_DNS_SERVFAIL);
+      g_assert_cmpint(answer->dnssec, ==, DKS_DNSSEC_BOGUS);
+      g_assert_nonnull(answer->why_bogus);
+      continue;
+    }
+    anchor_one(dir, &cases[i]);
+  }
+  remove_dir(dir);
+}
+
+/* ----------------------------------------- modes, dig, fresh resolvers */
+
+static DksDnsAnswer *bad_name_answer(DksResolver *resolver)
+{
+  /* an invalid name fails before anything is sent: safe in every mode */
+  return lookup_and_wait(resolver, "a..b");
+}
+
+static void test_recursive_real_root(void)
+{
+  DksResolverConfig config = { .mode = DKS_RESOLVER_RECURSIVE };
+  g_autoptr(DksResolver) resolver = lab_resolver(&config);
+  g_assert_cmpstr(dks_resolver_describe(resolver), ==,
+                  "authoritative servers (iterating from the root)");
+  g_autoptr(DksDnsAnswer) answer = bad_name_answer(resolver);
+  g_assert_cmpint(answer->outcome, ==, DKS_DNS_ERROR);
+  g_assert_cmpstr(answer->dig_command, ==, "dig +dnssec +multi +trace TXT a..b");
+  /* the root's anchor from dns-root-data, when installed, validates */
+  gboolean have_root_key = g_file_test(DKS_ROOT_TRUST_ANCHOR, G_FILE_TEST_IS_REGULAR);
+  g_assert_cmpint(answer->dnssec, ==,
+                  have_root_key ? DKS_DNSSEC_INSECURE : DKS_DNSSEC_UNCHECKED);
+
+  /* a private root is not signed with the root's key; "none" is none */
+  DksResolverConfig private_root = { .mode = DKS_RESOLVER_RECURSIVE,
+                                     .root_server = "::1@5353" };
+  g_autoptr(DksResolver) resolver2 = lab_resolver(&private_root);
+  g_assert_cmpstr(dks_resolver_describe(resolver2), ==,
+                  "authoritative servers (iterating from ::1@5353)");
+  g_autoptr(DksDnsAnswer) answer2 = bad_name_answer(resolver2);
+  g_assert_cmpint(answer2->dnssec, ==, DKS_DNSSEC_UNCHECKED);
+  g_assert_cmpstr(answer2->dig_command, ==, "dig +dnssec +multi +trace TXT a..b @::1 -p 5353");
+  DksResolverConfig no_anchor = { .mode = DKS_RESOLVER_RECURSIVE, .trust_anchor = "none" };
+  g_autoptr(DksResolver) resolver3 = lab_resolver(&no_anchor);
+  g_autoptr(DksDnsAnswer) answer3 = bad_name_answer(resolver3);
+  g_assert_cmpint(answer3->dnssec, ==, DKS_DNSSEC_UNCHECKED);
+}
+
+static void test_authoritative_modes(void)
+{
+  /* offline: no server to ask */
+  g_autoptr(GPtrArray) args = test_zone_args();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DksResolver) zones = zones_resolver(args, &error);
+  g_assert_no_error(error);
+  g_assert_cmpint(dks_resolver_mode(zones), ==, DKS_RESOLVER_ZONES);
+  g_assert_false(dks_resolver_lookup_authoritative(zones, "direct._domainkey.example.com",
+                                                   store_answer, NULL));
+  g_assert_cmpuint(dks_resolver_pending(zones), ==, 0);
+  g_autoptr(DksDnsAnswer) offline = lookup_and_wait(zones, "direct._domainkey.example.com");
+  g_assert_null(offline->dig_command);
+  g_assert_false(offline->has_negative_ttl);
+
+  /* system mode: the cross-check iterates from the real root */
+  if (!g_file_test("/etc/resolv.conf", G_FILE_TEST_EXISTS))
+    return;
+  DksResolverConfig config = { .mode = DKS_RESOLVER_SYSTEM };
+  g_autoptr(DksResolver) system = lab_resolver(&config);
+  g_assert_cmpint(dks_resolver_mode(system), ==, DKS_RESOLVER_SYSTEM);
+  g_autoptr(DksDnsAnswer) via_system = bad_name_answer(system);
+  g_assert_true(g_str_has_prefix(via_system->dig_command, "dig +dnssec +multi TXT a..b @"));
+  g_assert_cmpint(via_system->dnssec, ==, DKS_DNSSEC_UNCHECKED);
+  DksDnsAnswer *answer = NULL;
+  g_assert_true(dks_resolver_lookup_authoritative(system, "a..b", store_answer, &answer));
+  g_assert_true(wait_for_lookups(system, 5000));
+  g_assert_nonnull(answer);
+  g_assert_cmpint(answer->outcome, ==, DKS_DNS_ERROR);
+  g_assert_cmpstr(answer->resolver, ==, "authoritative servers (iterating from the root)");
+  g_assert_cmpstr(answer->dig_command, ==, "dig +dnssec +multi +trace TXT a..b");
+  dks_dns_answer_free(answer);
+}
+
+/* The resolver keeps its own copy of the configuration. */
+static void test_new_fresh(void)
+{
+  g_autoptr(GPtrArray) args = test_zone_args();
+  DksResolverConfig config = { .mode = DKS_RESOLVER_ZONES, .zone_files = args,
+                               .trust_anchor = g_strdup("none") };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DksResolver) resolver = dks_resolver_new(&config, &error);
+  g_assert_no_error(error);
+  g_clear_pointer(&config.trust_anchor, g_free);
+  g_ptr_array_set_size(args, 0);
+  g_autoptr(DksResolver) fresh = dks_resolver_new_fresh(resolver, &error);
+  g_assert_no_error(error);
+  g_assert_true(fresh != resolver);
+  g_assert_cmpstr(dks_resolver_describe(fresh), ==, dks_resolver_describe(resolver));
+  g_assert_cmpint(dks_resolver_mode(fresh), ==, DKS_RESOLVER_ZONES);
+  g_autoptr(DksDnsAnswer) answer = lookup_and_wait(fresh, "direct._domainkey.example.com");
+  g_assert_cmpint(answer->outcome, ==, DKS_DNS_ANSWER);
+  g_autoptr(DksDnsAnswer) missing = lookup_and_wait(fresh, "nothing._domainkey.example.net");
+  g_assert_cmpint(missing->outcome, ==, DKS_DNS_NXDOMAIN);
+  g_assert_true(missing->has_negative_ttl);
+  g_assert_cmpuint(missing->negative_ttl, ==, 60);
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
@@ -963,5 +1799,24 @@ int main(int argc, char **argv)
              server_teardown);
   g_test_add("/dns/forward/concurrent", ServerFixture, NULL, server_setup,
              test_forward_concurrent, server_teardown);
+  g_test_add_func("/dns/forward/servfail-walk-timeout", test_servfail_walk_timeout);
+  g_test_add_func("/dns/trust-anchors", test_trust_anchors);
+  g_test_add_func("/dns/recursive/real-root", test_recursive_real_root);
+  g_test_add_func("/dns/authoritative/modes", test_authoritative_modes);
+  g_test_add_func("/dns/new-fresh", test_new_fresh);
+  g_test_add("/dns/recursive/lookups", Lab, NULL, lab_setup_root, test_recursive_lookups,
+             lab_teardown);
+  g_test_add("/dns/recursive/long-chain", Lab, NULL, lab_setup_root,
+             test_recursive_long_chain, lab_teardown);
+  g_test_add("/dns/recursive/dnssec", Lab, NULL, lab_setup_root, test_recursive_dnssec,
+             lab_teardown);
+  g_test_add("/dns/forward/truncated-tcp", Lab, NULL, lab_setup_root, test_truncated_tcp,
+             lab_teardown);
+  g_test_add("/dns/cache/validating", Lab, NULL, lab_setup_unbound, test_forward_validating,
+             lab_teardown);
+  g_test_add("/dns/cache/resolver-ad", Lab, NULL, lab_setup_unbound,
+             test_forward_resolver_ad, lab_teardown);
+  g_test_add("/dns/cache/negative-vs-authoritative", Lab, NULL, lab_setup_unbound,
+             test_cached_negative, lab_teardown);
   return g_test_run();
 }

@@ -15,6 +15,7 @@ enum {
   F_RESPONSE = 0x8180,   /* QR RD RA */
   F_AA = 0x0400,
   F_TC = 0x0200,
+  F_AD = 0x0020,
 };
 
 static void put_u8(GByteArray *b, guint8 v)
@@ -255,6 +256,16 @@ static GByteArray *pkt_badvers_truncated(void)
   return b;
 }
 
+/* A validating resolver's answer: AD set, AA not. */
+static GByteArray *pkt_authentic(void)
+{
+  GByteArray *b = g_byte_array_new();
+  put_header(b, F_RESPONSE | F_AD, 1, 1, 0, 0);
+  put_question(b, "s.example");
+  put_txt(b, "s.example", 300, "v=DKIM1");
+  return b;
+}
+
 /* Other record types in every section are skipped. */
 static GByteArray *pkt_other_types(void)
 {
@@ -393,42 +404,45 @@ typedef struct {
   const char *txt;        /* records " | ", strings quoted, joined by "+" */
   guint txt_dropped;
   const char *soa;        /* "owner mname ttl minimum" */
+  gboolean authentic_data;
 } PacketCase;
 
 #define BAD(n, b, q, e) { .name = n, .build = b, .qname = q, .error = e }
 
 static const PacketCase packet_cases[] = {
   { "direct", pkt_direct, "K._domainkey.EX.com.", NULL, 0, FALSE, TRUE, "",
-    FALSE, FALSE, "\"v=DKIM1; p=\"", 0, NULL },
+    FALSE, FALSE, "\"v=DKIM1; p=\"", 0, NULL, FALSE },
   { "nxdomain-soa", pkt_nxdomain, "k._domainkey.ex.com", NULL, 3, FALSE, TRUE, "",
-    FALSE, FALSE, "", 0, "ex.com ns.ex.com 3600 300" },
+    FALSE, FALSE, "", 0, "ex.com ns.ex.com 3600 300", FALSE },
   { "chain-out-of-order", pkt_chain_out_of_order, "s._domainkey.a.example", NULL, 0,
     FALSE, FALSE,
     "s._domainkey.a.example>hop.b.example/300 hop.b.example>key.example.net/120",
-    FALSE, FALSE, "\"v=DKIM1; p=QUJD\"", 0, NULL },
+    FALSE, FALSE, "\"v=DKIM1; p=QUJD\"", 0, NULL, FALSE },
   { "loop", pkt_loop, "a.example", NULL, 0, FALSE, FALSE,
-    "a.example>b.example/10 b.example>a.example/10", TRUE, FALSE, "", 0, NULL },
+    "a.example>b.example/10 b.example>a.example/10", TRUE, FALSE, "", 0, NULL, FALSE },
   { "too-long", pkt_too_long, "h0.example", NULL, 0, FALSE, FALSE,
     "h0.example>h1.example/5 h1.example>h2.example/5 h2.example>h3.example/5 "
     "h3.example>h4.example/5 h4.example>h5.example/5 h5.example>h6.example/5 "
     "h6.example>h7.example/5 h7.example>h8.example/5 h8.example>h9.example/5 "
     "h9.example>h10.example/5 h10.example>h11.example/5 h11.example>h12.example/5 "
     "h12.example>h13.example/5 h13.example>h14.example/5 h14.example>h15.example/5 "
-    "h15.example>h16.example/5", FALSE, TRUE, "", 0, NULL },
+    "h15.example>h16.example/5", FALSE, TRUE, "", 0, NULL, FALSE },
   { "txt-split", pkt_split, "s._domainkey.example.com", NULL, 0, FALSE, TRUE, "",
-    FALSE, FALSE, "\"v=DKIM1; k=rsa; \"+\"p=MIIB\"+\"IjAN\"", 0, NULL },
+    FALSE, FALSE, "\"v=DKIM1; k=rsa; \"+\"p=MIIB\"+\"IjAN\"", 0, NULL, FALSE },
   { "txt-empty-string", pkt_empty_string, "e._domainkey.example.com", NULL, 0, FALSE,
-    FALSE, "", FALSE, FALSE, "\"\"", 0, NULL },
+    FALSE, "", FALSE, FALSE, "\"\"", 0, NULL, FALSE },
   { "nodata-after-cname", pkt_nodata, "n._domainkey.example.com", NULL, 0, FALSE, TRUE,
     "n._domainkey.example.com>target.example.org/30", FALSE, FALSE, "", 0,
-    "example.org ns1.example.org 900 60" },
+    "example.org ns1.example.org 900 60", FALSE },
   { "txt-cap", pkt_too_many_txt, "many.example", NULL, 0, FALSE, FALSE, "", FALSE, FALSE,
     "\"r0\" | \"r1\" | \"r2\" | \"r3\" | \"r4\" | \"r5\" | \"r6\" | \"r7\" | \"r8\" | "
-    "\"r9\" | \"r10\" | \"r11\" | \"r12\" | \"r13\" | \"r14\" | \"r15\"", 2, NULL },
+    "\"r9\" | \"r10\" | \"r11\" | \"r12\" | \"r13\" | \"r14\" | \"r15\"", 2, NULL, FALSE },
   { "badvers-tc-root-soa", pkt_badvers_truncated, "x.example", NULL, 16, TRUE, FALSE, "",
-    FALSE, FALSE, "", 0, ". a.root-servers.net 86400 0" },
+    FALSE, FALSE, "", 0, ". a.root-servers.net 86400 0", FALSE },
+  { "authentic-data", pkt_authentic, "s.example", NULL, 0, FALSE, FALSE, "", FALSE, FALSE,
+    "\"v=DKIM1\"", 0, NULL, TRUE },
   { "other-types-skipped", pkt_other_types, "t.example", NULL, 0, FALSE, FALSE, "",
-    FALSE, FALSE, "\"hello\"", 0, NULL },
+    FALSE, FALSE, "\"hello\"", 0, NULL, FALSE },
 
   BAD("short-header", bad_short_header, "k._domainkey.ex.com", "header counts"),
   BAD("query-not-response", bad_query_not_response, "k._domainkey.ex.com", "QR"),
@@ -499,6 +513,7 @@ static void packet_one(const PacketCase *c)
   g_assert_cmpint(pkt->rcode, ==, c->rcode);
   g_assert_cmpint(pkt->truncated, ==, c->truncated);
   g_assert_cmpint(pkt->authoritative, ==, c->authoritative);
+  g_assert_cmpint(pkt->authentic_data, ==, c->authentic_data);
   g_assert_cmpuint(pkt->size, ==, wire->len);
   g_autofree char *chain = describe_chain(pkt->cname_chain);
   g_assert_cmpstr(chain, ==, c->chain);
@@ -635,6 +650,59 @@ static void test_names(void)
     name_one(&cases[i]);
 }
 
+/* Queries: the exact octets, and a query turned into a response parses
+ * back to the same question. */
+typedef struct {
+  const char *qname;
+  guint16 qtype, id, flags, edns;
+  const char *hex; /* the whole packet; NULL: an invalid name */
+} QueryCase;
+
+static void query_one(const QueryCase *c)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) query = dks_dns_query_new(c->qname, c->qtype, c->id, c->flags, c->edns,
+                                              &error);
+  if (!c->hex) {
+    g_assert_null(query);
+    g_assert_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+    return;
+  }
+  g_assert_no_error(error);
+  gsize len = 0;
+  const guint8 *data = g_bytes_get_data(query, &len);
+  g_autoptr(GString) hex = g_string_new(NULL);
+  for (gsize i = 0; i < len; i++)
+    g_string_append_printf(hex, "%02x", data[i]);
+  g_assert_cmpstr(hex->str, ==, c->hex);
+
+  g_autoptr(GByteArray) response = g_byte_array_new();
+  g_byte_array_append(response, data, (guint) len);
+  response->data[2] |= 0x80; /* QR */
+  g_autoptr(DksDnsPacket) pkt = dks_dns_packet_parse(response->data, response->len, c->qname,
+                                                     &error);
+  g_assert_no_error(error);
+  g_assert_nonnull(pkt);
+  g_assert_cmpint(pkt->authentic_data, ==, (c->flags & DKS_DNS_FLAG_AD) != 0);
+}
+
+static void test_queries(void)
+{
+  static const QueryCase cases[] = {
+    { "s._domainkey.Ex.com", T_TXT, 0x1234, DKS_DNS_FLAG_RD | DKS_DNS_FLAG_AD, 1232,
+      "123401200001000000000001"
+      "01730a5f646f6d61696e6b657902457803636f6d00" "00100001"
+      "00" "0029" "04d0" "0000" "0000" "0000" },
+    { ".", T_SOA, 1, 0, 0, "000100000001000000000000" "00" "00060001" },
+    { "a\\.b.\\065x", T_TXT, 0xffff, 0x8000 | DKS_DNS_FLAG_RD, 100,
+      "ffff01000001000000000001" "03612e62024178" "00" "00100001"
+      "00" "0029" "0200" "0000" "0000" "0000" },
+    { "a..b", T_TXT, 1, 0, 0, NULL },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS(cases); i++)
+    query_one(&cases[i]);
+}
+
 static void test_rcode_names(void)
 {
   g_assert_cmpstr(dks_dns_rcode_name(0), ==, "NOERROR");
@@ -663,6 +731,7 @@ int main(int argc, char **argv)
   g_test_add_func("/dnswire/corruptions", test_corruptions);
   g_test_add_func("/dnswire/names", test_names);
   g_test_add_func("/dnswire/rcode-names", test_rcode_names);
+  g_test_add_func("/dnswire/queries", test_queries);
   g_test_add_func("/dnswire/free-null", test_free_null);
   return g_test_run();
 }
