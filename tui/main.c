@@ -27,6 +27,8 @@ typedef struct {
   char *now_text;
   double dns_timeout;
   char *trust_anchor;
+  gboolean recursive;
+  char *root_server;
   gboolean demo;
   gboolean no_color;
   gboolean version;
@@ -62,8 +64,14 @@ static const GOptionEntry entries[] = {
    "Send DNS queries to this resolver", "ADDR[@PORT]"},
   {"dns-timeout", 0, 0, G_OPTION_ARG_DOUBLE, &opts.dns_timeout,
    "Seconds to wait for a DNS answer (default 5)", "SECONDS"},
+  {"recursive", 0, 0, G_OPTION_ARG_NONE, &opts.recursive,
+   "Resolve from the root servers directly, bypassing every cache", NULL},
+  {"root-server", 0, 0, G_OPTION_ARG_STRING, &opts.root_server,
+   "With --recursive and for cache checks: start at this server instead of "
+   "the root servers (private DNS roots)", "ADDR[@PORT]"},
   {"trust-anchor", 0, 0, G_OPTION_ARG_FILENAME, &opts.trust_anchor,
-   "DNSSEC trust anchor file", "FILE"},
+   "Validate DNSSEC with this trust anchor file; 'none' never validates "
+   "(default: the root's anchor with --recursive)", "FILE|none"},
   {"now", 0, 0, G_OPTION_ARG_STRING, &opts.now_text,
    "Check t= and x= against this time instead of the clock", "UNIXTIME"},
   {"demo", 0, 0, G_OPTION_ARG_NONE, &opts.demo,
@@ -114,30 +122,66 @@ parse_now(gint64 *now, GError **error)
   return TRUE;
 }
 
-/* Splits "ADDR[@PORT]"; IPv6 addresses are written bare ("::1@5353"). */
-static gboolean
-parse_resolver(DksResolverConfig *config, GError **error)
+/* Checks "ADDR[@PORT]" (IPv6 written bare: "::1@5353") for option, and
+ * returns it normalised as "ADDR@PORT" (port 53 when absent). */
+static char *
+parse_server(const char *option, const char *text, char **addr_out, guint *port_out,
+             GError **error)
 {
-  g_autofree char *addr = g_strdup(opts.resolver);
+  g_autofree char *addr = g_strdup(text);
   char *at = strrchr(addr, '@');
   guint64 port = 53;
   if (at != NULL) {
     *at = '\0';
     if (!g_ascii_string_to_unsigned(at + 1, 10, 1, 65535, &port, NULL)) {
       g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                  "--resolver: '%s' is not a port number (1-65535)", at + 1);
-      return FALSE;
+                  "%s: '%s' is not a port number (1-65535)", option, at + 1);
+      return NULL;
     }
   }
   if (!g_hostname_is_ip_address(addr)) {
     g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                "--resolver wants an IP address, optionally with @PORT, not '%s'",
-                opts.resolver);
+                "%s wants an IP address, optionally with @PORT, not '%s'",
+                option, text);
+    return NULL;
+  }
+  char *normalised = g_strdup_printf("%s@%u", addr, (guint)port);
+  if (port_out)
+    *port_out = (guint)port;
+  if (addr_out)
+    *addr_out = g_steal_pointer(&addr);
+  return normalised;
+}
+
+/* Fills the mode-specific part of config from the options. */
+static gboolean
+configure_mode(DksResolverConfig *config, GPtrArray *zones, GError **error)
+{
+  guint modes = (zones->len > 0) + (opts.resolver != NULL) + (opts.recursive != FALSE);
+  if (modes > 1) {
+    g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                "--dns-zone, --resolver and --recursive exclude each other");
     return FALSE;
   }
-  config->mode = DKS_RESOLVER_FORWARD;
-  config->forward_addr = g_steal_pointer(&addr);
-  config->forward_port = (guint)port;
+  if (opts.root_server) {
+    config->root_server = parse_server("--root-server", opts.root_server, NULL,
+                                       NULL, error);
+    if (config->root_server == NULL)
+      return FALSE;
+  }
+  if (zones->len > 0) {
+    config->mode = DKS_RESOLVER_ZONES;
+    config->zone_files = zones;
+  } else if (opts.resolver) {
+    config->mode = DKS_RESOLVER_FORWARD;
+    g_autofree char *unused = parse_server("--resolver", opts.resolver,
+                                           &config->forward_addr,
+                                           &config->forward_port, error);
+    if (unused == NULL)
+      return FALSE;
+  } else if (opts.recursive) {
+    config->mode = DKS_RESOLVER_RECURSIVE;
+  }
   return TRUE;
 }
 
@@ -171,23 +215,19 @@ make_resolver(GPtrArray *zones, int *code)
     *code = fail(EXIT_USAGE, "--dns-timeout wants 0 < SECONDS <= 120");
     return NULL;
   }
-  if (zones->len > 0 && opts.resolver) {
-    *code = fail(EXIT_USAGE, "--dns-zone and --resolver exclude each other");
-    return NULL;
-  }
   if (zones->len > DKS_MAX_ZONE_FILES) {
     *code = fail(EXIT_USAGE, "at most %u --dns-zone files", DKS_MAX_ZONE_FILES);
     return NULL;
   }
-  if (zones->len > 0) {
-    config.mode = DKS_RESOLVER_ZONES;
-    config.zone_files = zones;
-  } else if (opts.resolver && !parse_resolver(&config, &error)) {
+  if (!configure_mode(&config, zones, &error)) {
     *code = fail(EXIT_USAGE, "%s", error->message);
+    g_free(config.root_server);
+    g_free(config.forward_addr);
     return NULL;
   }
   DksResolver *resolver = dks_resolver_new(&config, &error);
   g_free(config.forward_addr);
+  g_free(config.root_server);
   /* A zone file that cannot be loaded is unusable input, like a message. */
   if (resolver == NULL)
     *code = fail(config.mode == DKS_RESOLVER_ZONES ? EXIT_NO_INPUT : EXIT_UNAVAILABLE,
@@ -331,5 +371,6 @@ main(int argc, char **argv)
   g_free(opts.resolver);
   g_free(opts.now_text);
   g_free(opts.trust_anchor);
+  g_free(opts.root_server);
   return code;
 }

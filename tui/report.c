@@ -194,14 +194,8 @@ json_strings(JsonBuilder *b, const char *key, const GPtrArray *values)
 }
 
 static void
-json_dns(JsonBuilder *b, const DksSigRun *sr)
+json_dns_answer(JsonBuilder *b, const DksDnsAnswer *dns)
 {
-  json_builder_set_member_name(b, "dns");
-  if (sr->dns == NULL) {
-    json_builder_add_null_value(b);
-    return;
-  }
-  const DksDnsAnswer *dns = sr->dns;
   json_builder_begin_object(b);
   json_string(b, "query", dns->qname);
   json_string(b, "rcode", dns->rcode < 0 ? NULL : dks_dns_rcode_name(dns->rcode));
@@ -221,10 +215,37 @@ json_dns(JsonBuilder *b, const DksSigRun *sr)
   json_builder_set_member_name(b, "txt_records");
   json_builder_add_int_value(b, dns->txt ? dns->txt->len : 0);
   json_string(b, "dnssec", dks_dnssec_name(dns->dnssec));
+  json_builder_set_member_name(b, "resolver_ad");
+  json_builder_add_boolean_value(b, dns->resolver_ad);
+  json_builder_set_member_name(b, "negative_ttl");
+  if (dns->has_negative_ttl)
+    json_builder_add_int_value(b, dns->negative_ttl);
+  else
+    json_builder_add_null_value(b);
+  json_builder_set_member_name(b, "size");
+  json_builder_add_int_value(b, dns->answer_size);
   json_builder_set_member_name(b, "ms");
   json_builder_add_int_value(b, dns->elapsed_us / 1000);
   json_string(b, "resolver", dns->resolver);
+  json_string(b, "dig", dns->dig_command);
+  json_string(b, "error", dns->error);
   json_builder_end_object(b);
+}
+
+static void
+json_dns(JsonBuilder *b, const DksSigRun *sr)
+{
+  json_builder_set_member_name(b, "dns");
+  if (sr->dns == NULL) {
+    json_builder_add_null_value(b);
+  } else {
+    json_dns_answer(b, sr->dns);
+  }
+  json_builder_set_member_name(b, "dns_authoritative");
+  if (sr->authoritative == NULL)
+    json_builder_add_null_value(b);
+  else
+    json_dns_answer(b, sr->authoritative);
 }
 
 static const char *

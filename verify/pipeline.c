@@ -450,7 +450,21 @@ evidence_dns_answer(DksStep *step, const DksDnsAnswer *dns)
                   G_GINT64_FORMAT " ms", dks_dns_rcode_name(dns->rcode),
                   dns->outcome == DKS_DNS_NODATA ? " with no TXT record (NODATA)" : "",
                   dns->answer_size, dns->elapsed_us / 1000);
-  step_evidence(step, "DNSSEC: %s", dnssec_words(dns->dnssec));
+  if (dns->dnssec == DKS_DNSSEC_UNCHECKED && dns->resolver_ad)
+    step_evidence(step, "DNSSEC: not validated here, but the resolver set the AD "
+                  "bit: it says it validated the answer");
+  else
+    step_evidence(step, "DNSSEC: %s", dnssec_words(dns->dnssec));
+  if (dns->answer_size > 512)
+    step_evidence(step, "the response is larger than 512 octets: it needs EDNS0 "
+                  "or TCP, which some firewalls and old resolvers block");
+  if (dns->has_negative_ttl) {
+    g_autofree char *ttl = format_duration(dns->negative_ttl);
+    step_evidence(step, "resolvers may cache this negative answer for %s "
+                  "(RFC 2308)", ttl);
+  }
+  if (dns->dig_command)
+    step_evidence(step, "to reproduce: %s", dns->dig_command);
   if (dns->why_bogus)
     step_evidence(step, "DNSSEC validation failed: %s", dns->why_bogus);
   if (dns->error)
@@ -782,6 +796,7 @@ sig_run_free(DksSigRun *sr)
   dks_signature_free(sr->sig);
   g_free(sr->key_name);
   dks_dns_answer_free(sr->dns);
+  dks_dns_answer_free(sr->authoritative);
   dks_key_record_free(sr->key);
   g_free(sr);
 }
@@ -840,6 +855,7 @@ dks_run_new(DksMessage *msg, gint64 now)
 typedef struct {
   DksRun *run;
   DksSigRun *sr;
+  DksResolver *resolver;
   DksRunChanged changed;
   gpointer user_data;
 } LookupCtx;
@@ -848,7 +864,6 @@ static void
 apply_dns_answer(DksSigRun *sr, DksDnsAnswer *answer)
 {
   sr->dns = answer;
-  sr->dns_pending = FALSE;
   check_key_lookup(sr);
   g_autoptr(DksPublicKey) key = NULL;
   check_key_record(sr, &key);
@@ -858,14 +873,85 @@ apply_dns_answer(DksSigRun *sr, DksDnsAnswer *answer)
 }
 
 static void
-on_key_answer(DksDnsAnswer *answer, gpointer user_data)
+lookup_done(LookupCtx *ctx)
 {
-  LookupCtx *ctx = user_data;
-  apply_dns_answer(ctx->sr, answer);
+  ctx->sr->dns_pending = FALSE;
   ctx->run->dns_pending--;
   if (ctx->changed)
     ctx->changed(ctx->run, ctx->user_data);
   g_free(ctx);
+}
+
+/* Adds what the authoritative servers said to the key-lookup step: the
+ * difference between a cached "no such key" and the truth is the whole
+ * story when an admin has just published the record. */
+static void
+compare_with_authoritative(DksSigRun *sr, const DksDnsAnswer *auth)
+{
+  DksStep *step = &sr->steps[DKS_CHECK_KEY_LOOKUP];
+  const DksDnsAnswer *cached = sr->dns;
+  step_evidence(step, "asked the authoritative servers directly (%s):",
+                auth->resolver ? auth->resolver : "no cache");
+  if (auth->outcome == DKS_DNS_ANSWER && auth->txt && auth->txt->len > 0) {
+    step_evidence(step, "they publish %u TXT record(s) at %s now", auth->txt->len,
+                  dns_final_name(auth));
+    if (cached->has_negative_ttl) {
+      g_autofree char *left = format_duration(cached->negative_ttl);
+      step_evidence(step, "the resolver cached the earlier negative answer; it "
+                    "expires in %s (RFC 2308 negative caching), then the key "
+                    "will be found", left);
+    } else {
+      step_evidence(step, "the resolver's answer is out of date (cached or "
+                    "from a different view)");
+    }
+    g_autofree char *summary = g_strdup_printf(
+      "%s (but the authoritative servers publish the key now: the resolver's "
+      "answer is cached)", step->summary);
+    g_free(step->summary);
+    step->summary = g_steal_pointer(&summary);
+    return;
+  }
+  if (auth->outcome == DKS_DNS_NXDOMAIN || auth->outcome == DKS_DNS_NODATA) {
+    step_evidence(step, "they agree: %s (%s), so nothing is cached wrongly",
+                  dns_final_name(auth), dks_dns_outcome_name(auth->outcome));
+    return;
+  }
+  step_evidence(step, "no usable answer from them either (%s%s%s)",
+                dks_dns_outcome_name(auth->outcome), auth->error ? ": " : "",
+                auth->error ? auth->error : "");
+}
+
+static void
+on_authoritative_answer(DksDnsAnswer *answer, gpointer user_data)
+{
+  LookupCtx *ctx = user_data;
+  ctx->sr->authoritative = answer;
+  compare_with_authoritative(ctx->sr, answer);
+  lookup_done(ctx);
+}
+
+static gboolean
+answer_says_missing(const DksDnsAnswer *dns)
+{
+  return dns->outcome == DKS_DNS_NXDOMAIN || dns->outcome == DKS_DNS_NODATA ||
+         (dns->outcome == DKS_DNS_ANSWER && (dns->txt == NULL || dns->txt->len == 0));
+}
+
+static void
+on_key_answer(DksDnsAnswer *answer, gpointer user_data)
+{
+  LookupCtx *ctx = user_data;
+  apply_dns_answer(ctx->sr, answer);
+  /* Through a caching resolver a missing key may be a stale answer: ask
+   * the authoritative servers too.  The run stays pending until then. */
+  if (answer_says_missing(answer) && ctx->resolver != NULL &&
+      dks_resolver_lookup_authoritative(ctx->resolver, ctx->sr->key_name,
+                                        on_authoritative_answer, ctx)) {
+    if (ctx->changed)
+      ctx->changed(ctx->run, ctx->user_data);
+    return;
+  }
+  lookup_done(ctx);
 }
 
 void
@@ -885,12 +971,56 @@ dks_run_start_dns(DksRun *run, DksResolver *resolver, DksRunChanged changed,
     LookupCtx *ctx = g_new0(LookupCtx, 1);
     ctx->run = run;
     ctx->sr = sr;
+    ctx->resolver = resolver;
     ctx->changed = changed;
     ctx->user_data = user_data;
     sr->dns_pending = TRUE;
     run->dns_pending++;
     dks_resolver_lookup_txt(resolver, sr->key_name, on_key_answer, ctx);
   }
+}
+
+static void
+step_reset(DksStep *step)
+{
+  step->status = DKS_STATUS_PENDING;
+  step->reason = DKS_REASON_NONE;
+  g_clear_pointer(&step->summary, g_free);
+  g_ptr_array_set_size(step->evidence, 0);
+}
+
+/* The steps that depend on DNS, back to their state before the lookup. */
+static void
+sig_run_forget_dns(DksSigRun *sr)
+{
+  static const DksCheckId dns_steps[] = {DKS_CHECK_KEY_LOOKUP, DKS_CHECK_KEY_RECORD,
+                                         DKS_CHECK_KEY_STRENGTH,
+                                         DKS_CHECK_HEADER_SIGNATURE};
+  for (guint i = 0; i < G_N_ELEMENTS(dns_steps); i++)
+    step_reset(&sr->steps[dns_steps[i]]);
+  g_clear_pointer(&sr->dns, dks_dns_answer_free);
+  g_clear_pointer(&sr->authoritative, dks_dns_answer_free);
+  g_clear_pointer(&sr->key, dks_key_record_free);
+  sr->key_bits = 0;
+  sr->key_type = DKS_KEY_TYPE_UNKNOWN;
+  sr->header_valid = DKS_TRI_NOT_CHECKED;
+  sr->result = DKS_RESULT_NONE;
+  sr->reason = DKS_REASON_NONE;
+}
+
+gboolean
+dks_run_recheck_dns(DksRun *run, DksResolver *resolver, DksRunChanged changed,
+                    gpointer user_data)
+{
+  if (run->dns_pending > 0)
+    return FALSE;
+  for (guint i = 0; i < run->sigs->len; i++) {
+    DksSigRun *sr = g_ptr_array_index(run->sigs, i);
+    if (sr->key_name != NULL)
+      sig_run_forget_dns(sr);
+  }
+  dks_run_start_dns(run, resolver, changed, user_data);
+  return TRUE;
 }
 
 gboolean

@@ -32,6 +32,9 @@ typedef struct {
   DksReason reason;
   char *key_name;          /* <s>._domainkey.<d>, or NULL */
   DksDnsAnswer *dns;       /* owned, NULL until answered */
+  DksDnsAnswer *authoritative; /* owned: the authoritative servers' answer
+                                  when the resolver said the key is missing
+                                  (system/forward modes), else NULL */
   DksKeyRecord *key;       /* owned, NULL until parsed */
   guint key_bits;
   DksKeyType key_type;
@@ -61,6 +64,12 @@ DksRun *dks_run_new(DksMessage *msg, gint64 now);
  * without calling back). */
 void dks_run_start_dns(DksRun *run, DksResolver *resolver,
                        DksRunChanged changed, gpointer user_data);
+
+/* Forgets every DNS answer and what followed from it, and looks the keys
+ * up again on resolver (pass a fresh one, dks_resolver_new_fresh(), to
+ * bypass its cache).  FALSE, and nothing done, while lookups are pending. */
+gboolean dks_run_recheck_dns(DksRun *run, DksResolver *resolver,
+                             DksRunChanged changed, gpointer user_data);
 
 /* TRUE when every signature has a verdict. */
 gboolean dks_run_is_done(const DksRun *run);

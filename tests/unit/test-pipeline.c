@@ -1,5 +1,7 @@
 /* test-pipeline.c — the order of checks, skipping, and verdicts, on
  * fixtures signed by python3-dkim / Mail::DKIM with the offline zones. */
+#include <glib/gstdio.h>
+
 #include "verify/pipeline.h"
 
 #define FIXTURE_NOW 1717250400 /* tests/fixtures/README.md */
@@ -154,6 +156,62 @@ test_no_signature(void)
   g_assert_cmpint(dks_run_overall(run), ==, DKS_RESULT_NONE);
 }
 
+/* The "I have just published it" moment: the key appears in the zone, and a
+ * re-check on a fresh resolver turns key-not-found into pass. */
+static void
+test_recheck_after_publishing(void)
+{
+  const char *root = g_getenv("DKS_SOURCE_ROOT");
+  g_autofree char *zone_src = g_build_filename(root, "tests", "fixtures", "zones",
+                                               "example.com.zone", NULL);
+  g_autofree char *zone_text = NULL;
+  g_assert_true(g_file_get_contents(zone_src, &zone_text, NULL, NULL));
+  g_autofree char *dir = g_dir_make_tmp("dks-recheck-XXXXXX", NULL);
+  g_autofree char *zone = g_build_filename(dir, "example.com.zone", NULL);
+  g_assert_true(g_file_set_contents(zone, zone_text, -1, NULL));
+
+  g_autoptr(GPtrArray) zones = g_ptr_array_new();
+  g_ptr_array_add(zones, zone);
+  DksResolverConfig config = {.mode = DKS_RESOLVER_ZONES, .zone_files = zones};
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DksResolver) before = dks_resolver_new(&config, &error);
+  g_assert_no_error(error);
+
+  g_autofree char *path = fixture_path("permerror-key-not-found.eml");
+  DksMessage *msg = dks_message_new_from_file(path, &error);
+  g_assert_no_error(error);
+  g_autoptr(DksRun) run = dks_run_new(msg, FIXTURE_NOW);
+  guint changes = 0;
+  dks_run_start_dns(run, before, count_changes, &changes);
+  g_assert_false(dks_run_recheck_dns(run, before, NULL, NULL)); /* busy */
+  while (!dks_run_is_done(run))
+    g_main_context_iteration(NULL, TRUE);
+  const DksSigRun *sr = g_ptr_array_index(run->sigs, 0);
+  g_assert_cmpint(sr->reason, ==, DKS_REASON_KEY_NOT_FOUND);
+
+  /* Publish the signing key (the s2048 record) at the missing selector. */
+  const char *line = strstr(zone_text, "\ns2048._domainkey");
+  g_assert_nonnull(line);
+  const char *end = strchr(line + 1, '\n');
+  g_autofree char *record = g_strndup(line + 1 + strlen("s2048"),
+                                      end - line - 1 - strlen("s2048"));
+  g_autofree char *published = g_strconcat(zone_text, "missing", record, "\n", NULL);
+  g_assert_true(g_file_set_contents(zone, published, -1, NULL));
+
+  g_autoptr(DksResolver) after = dks_resolver_new_fresh(before, &error);
+  g_assert_no_error(error);
+  g_assert_true(dks_run_recheck_dns(run, after, count_changes, &changes));
+  g_assert_cmpint(sr->steps[DKS_CHECK_KEY_LOOKUP].status, ==, DKS_STATUS_PENDING);
+  g_assert_cmpint(sr->steps[DKS_CHECK_BODY_HASH].status, ==, DKS_STATUS_PASS);
+  while (!dks_run_is_done(run))
+    g_main_context_iteration(NULL, TRUE);
+  g_assert_cmpint(sr->result, ==, DKS_RESULT_PASS);
+  g_assert_cmpuint(changes, ==, 2);
+  g_assert_cmpuint(sr->steps[DKS_CHECK_KEY_LOOKUP].evidence->len, >, 0);
+  g_unlink(zone);
+  g_rmdir(dir);
+}
+
 static GPtrArray *
 fixture_zones(void)
 {
@@ -181,6 +239,7 @@ main(int argc, char **argv)
   g_test_add_func("/pipeline/local-steps-first", test_local_steps_before_dns);
   g_test_add_func("/pipeline/overall", test_overall_and_callbacks);
   g_test_add_func("/pipeline/no-signature", test_no_signature);
+  g_test_add_func("/pipeline/recheck-after-publishing", test_recheck_after_publishing);
   int status = g_test_run();
   dks_resolver_free(resolver);
   return status;
