@@ -142,3 +142,19 @@ dks_help_party_words(DksParty party)
   }
   return "nobody";
 }
+
+const char *
+dks_help_dns_outcome_words(DksDnsOutcome outcome)
+{
+  switch (outcome) {
+  case DKS_DNS_ANSWER: return "answered with TXT data";
+  case DKS_DNS_NXDOMAIN: return "does not exist (NXDOMAIN)";
+  case DKS_DNS_NODATA: return "exists but has no TXT record (NODATA)";
+  case DKS_DNS_SERVFAIL: return "could not be resolved: the resolver answered SERVFAIL";
+  case DKS_DNS_REFUSED: return "was refused by the resolver (REFUSED)";
+  case DKS_DNS_TIMEOUT: return "got no answer in time (time-out)";
+  case DKS_DNS_ERROR: return "could not be looked up (resolver error)";
+  case DKS_DNS_CNAME_LOOP: return "leads into a CNAME chain that loops or is too long";
+  }
+  return "gave an unknown answer";
+}

@@ -2,6 +2,7 @@
  * place.  Front ends look texts up here; nothing else hard-codes them. */
 #pragma once
 #include "verify/check.h"
+#include "verify/dns.h"
 
 /* Short title of a check ("Key lookup in DNS").  Static string. */
 const char *dks_help_check_title(DksCheckId check);
@@ -18,3 +19,6 @@ const char *dks_help_result_words(DksResult result);
 
 /* Who must act, in words ("the sender's DNS administrator"). */
 const char *dks_help_party_words(DksParty party);
+
+/* A DNS outcome in plain words ("does not exist (NXDOMAIN)").  Static. */
+const char *dks_help_dns_outcome_words(DksDnsOutcome outcome);
