@@ -43,20 +43,21 @@ parse_report_option(const char *name, const char *value, gpointer data,
 {
   (void)name;
   (void)data;
-  if (value == NULL || g_str_equal(value, "text") || g_str_equal(value, "json")) {
+  if (value == NULL || g_str_equal(value, "text") || g_str_equal(value, "json") ||
+      g_str_equal(value, "advice")) {
     g_free(opts.report);
     opts.report = g_strdup(value ? value : "text");
     return TRUE;
   }
   g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-              "--report takes text or json, not '%s'", value);
+              "--report takes text, json or advice, not '%s'", value);
   return FALSE;
 }
 
 static const GOptionEntry entries[] = {
   {"report", 0, G_OPTION_FLAG_OPTIONAL_ARG, G_OPTION_ARG_CALLBACK,
-   (gpointer)parse_report_option, "Print a report instead of the interactive view",
-   "text|json"},
+   (gpointer)parse_report_option, "Print a report instead of the interactive view; advice is a message "
+   "to whoever must fix it", "text|json|advice"},
   {"dns-zone", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &opts.zones,
    "Answer DNS only from this zone file (repeatable; NAME=FILE names the zone)",
    "FILE"},
@@ -307,10 +308,11 @@ report_file(const char *file, DksResolver *resolver, gint64 now,
     .ascii_only = !locale_is_utf8(),
     .width = 80,
   };
-  if (format == DKS_REPORT_JSON)
-    dks_report_json(out, run, &ropt);
-  else
-    dks_report_text(out, run, &ropt);
+  switch (format) {
+  case DKS_REPORT_JSON: dks_report_json(out, run, &ropt); break;
+  case DKS_REPORT_ADVICE: dks_report_advice(out, run, &ropt); break;
+  case DKS_REPORT_TEXT: dks_report_text(out, run, &ropt); break;
+  }
   fputs(out->str, stdout);
   fflush(stdout);
   return exit_code_for(dks_run_overall(run));
@@ -355,11 +357,13 @@ main(int argc, char **argv)
   if (resolver == NULL)
     return code;
   /* Until the interactive view lands, every run prints the report. */
-  DksReportFormat format = opts.report && g_str_equal(opts.report, "json")
-                             ? DKS_REPORT_JSON : DKS_REPORT_TEXT;
+  DksReportFormat format = !opts.report                       ? DKS_REPORT_TEXT
+                         : g_str_equal(opts.report, "json")   ? DKS_REPORT_JSON
+                         : g_str_equal(opts.report, "advice") ? DKS_REPORT_ADVICE
+                                                              : DKS_REPORT_TEXT;
   gboolean first = TRUE;
   for (guint i = 0; i < files->len; i++) {
-    if (!first && format == DKS_REPORT_TEXT)
+    if (!first && format != DKS_REPORT_JSON)
       fputs("\n", stdout);
     first = FALSE;
     int file_code = report_file(g_ptr_array_index(files, i), resolver, now, format);

@@ -5,6 +5,7 @@
 
 #include <json-glib/json-glib.h>
 
+#include "help/guidance.h"
 #include "help/texts.h"
 #include "parse/finding.h"
 #include "tui/sanitize.h"
@@ -121,6 +122,77 @@ text_step(GString *out, const DksStep *step, const DksReportOptions *opt)
   }
 }
 
+/* Appends a multi-line text: lines that start with spaces (a record to
+ * publish, a command) are kept unwrapped so they can be copied whole. */
+static void
+append_block(GString *out, const char *text, guint indent, const DksReportOptions *opt)
+{
+  g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+  for (char **l = lines; *l; l++) {
+    g_autofree char *clean = dks_sanitize(*l, -1, opt->ascii_only);
+    if (clean[0] == ' ')
+      g_string_append_printf(out, "%*s%s\n", (int)indent, "", clean);
+    else
+      append_wrapped(out, clean, indent, 3, opt->width);
+  }
+}
+
+static void
+append_labelled(GString *out, const char *label, const char *text,
+                const DksReportOptions *opt)
+{
+  if (text == NULL || text[0] == '\0')
+    return;
+  g_string_append_printf(out, "  %s\n", label);
+  append_block(out, text, 4, opt);
+}
+
+static void
+text_guidance(GString *out, const DksRun *run, const DksSigRun *sr,
+              const DksReportOptions *opt)
+{
+  g_autoptr(DksGuidance) g = dks_guidance_new(run, sr);
+  g_autofree char *result = g_strdup_printf("Result: %s (%s)", dks_result_name(sr->result),
+                                            dks_reason_name(sr->reason));
+  append_wrapped(out, result, 2, 2, opt->width);
+  append_block(out, g->verdict_line, 2, opt);
+  if (g->party != DKS_PARTY_NONE && g->who != NULL) {
+    g_autofree char *who = g_strdup_printf("Who must act: %s", g->who);
+    append_block(out, who, 2, opt);
+  }
+  if (g->provider != NULL) {
+    g_autofree char *provider = g_strdup_printf("Sender's platform: %s%s", g->provider->name,
+                                                g->provider_match == DKS_PROVIDER_MATCH_SELECTOR
+                                                  ? " (guessed from the selector name)" : "");
+    append_wrapped(out, provider, 2, 2, opt->width);
+  }
+  append_labelled(out, "Why:", g->explanation, opt);
+  append_labelled(out, "What to do:", g->fix, opt);
+  append_labelled(out, "Check afterwards:", g->check_after, opt);
+  append_labelled(out, "Receiving side:", g->receiver_note, opt);
+  append_labelled(out, "Good to know:", g->notes, opt);
+}
+
+static void
+text_clues(GString *out, const DksSigRun *sr, const DksReportOptions *opt)
+{
+  if (sr->clues->len == 0)
+    return;
+  g_string_append(out, "\n  What changed (a diagnosis, not a verdict):\n");
+  for (guint i = 0; i < sr->clues->len; i++) {
+    const DksClue *clue = g_ptr_array_index(sr->clues, i);
+    g_autofree char *head = g_strdup_printf("%s %s", opt->ascii_only ? "*" : "\u2022",
+                                            clue->summary);
+    g_autofree char *clean = dks_sanitize(head, -1, opt->ascii_only);
+    append_wrapped(out, clean, 4, 2, opt->width);
+    for (guint j = 0; j < clue->evidence->len; j++) {
+      g_autofree char *line = dks_sanitize(g_ptr_array_index(clue->evidence, j), -1,
+                                           opt->ascii_only);
+      append_wrapped(out, line, 6, 2, opt->width);
+    }
+  }
+}
+
 static void
 text_signature(GString *out, const DksRun *run, const DksSigRun *sr,
                const DksReportOptions *opt)
@@ -133,20 +205,84 @@ text_signature(GString *out, const DksRun *run, const DksSigRun *sr,
   g_autofree char *clean = dks_sanitize(head, -1, opt->ascii_only);
   g_string_append_c(out, '\n');
   append_wrapped(out, clean, 0, 2, opt->width);
-
-  g_autofree char *result = g_strdup_printf("Result: %s (%s)", dks_result_name(sr->result),
-                                            dks_reason_name(sr->reason));
-  append_wrapped(out, result, 2, 2, opt->width);
-  append_wrapped(out, dks_help_reason_line(sr->reason), 2, 2, opt->width);
-  DksParty party = dks_reason_default_party(sr->reason);
-  if (party != DKS_PARTY_NONE) {
-    g_autofree char *who = g_strdup_printf("Who must act: %s",
-                                           dks_help_party_words(party));
-    append_wrapped(out, who, 2, 2, opt->width);
-  }
+  text_guidance(out, run, sr, opt);
   g_string_append_c(out, '\n');
   for (int c = 0; c < DKS_CHECK_COUNT; c++)
     text_step(out, &sr->steps[c], opt);
+  text_clues(out, sr, opt);
+}
+
+static void
+text_dmarc(GString *out, const DksRun *run, const DksReportOptions *opt)
+{
+  const DksDmarc *d = run->dmarc;
+  if (d == NULL)
+    return;
+  g_string_append(out, "\nDMARC (RFC 7489)\n");
+  if (d->from_domain == NULL) {
+    g_autofree char *line = g_strdup_printf("No single From domain: %s",
+                                            d->problem ? d->problem : "none found");
+    append_block(out, line, 2, opt);
+    return;
+  }
+  g_autofree char *from = g_strdup_printf("From domain %s (organisational domain %s)",
+                                          d->from_domain,
+                                          d->org_domain ? d->org_domain : "unknown");
+  append_block(out, from, 2, opt);
+  g_autofree char *policy = NULL;
+  switch (d->status) {
+  case DKS_DMARC_RECORD:
+    policy = g_strdup_printf("policy p=%s%s at %s; DKIM alignment %s", d->policy,
+                             d->policy_from_sp ? " (the sp= of the organisational record)" : "",
+                             d->record_name, d->strict_dkim ? "strict (adkim=s)" : "relaxed");
+    break;
+  case DKS_DMARC_NONE:
+    policy = g_strdup("no DMARC record: receivers apply no DMARC policy");
+    break;
+  default:
+    policy = g_strdup_printf("DMARC status: %s", dks_dmarc_status_name(d->status));
+    break;
+  }
+  append_block(out, policy, 2, opt);
+  for (guint i = 0; i < run->sigs->len; i++) {
+    const DksSigRun *sr = g_ptr_array_index(run->sigs, i);
+    if (sr->sig->domain == NULL)
+      continue;
+    DksAlignment a = dks_dmarc_alignment(d, sr->sig->domain);
+    g_autofree char *line = g_strdup_printf(
+      "signature %u (d=%s, %s): %s%s", i + 1, sr->sig->domain, dks_result_name(sr->result),
+      a == DKS_ALIGN_NONE ? "not aligned with the From domain"
+                          : a == DKS_ALIGN_STRICT ? "aligned (same domain)"
+                                                  : "aligned (same organisational domain)",
+      a != DKS_ALIGN_NONE && sr->result == DKS_RESULT_PASS ? ": DMARC can pass on it" : "");
+    append_block(out, line, 2, opt);
+  }
+  for (guint i = 0; d->findings && i < d->findings->len; i++)
+    append_block(out, ((const DksFinding *)g_ptr_array_index(d->findings, i))->text, 2, opt);
+}
+
+static void
+text_authres(GString *out, const DksRun *run, const DksReportOptions *opt)
+{
+  if (run->authres == NULL || run->authres->len == 0)
+    return;
+  g_string_append(out, "\nWhat receiving servers recorded (Authentication-Results, newest "
+                       "first)\n");
+  for (guint i = 0; i < run->authres->len; i++) {
+    const DksAuthResults *ar = g_ptr_array_index(run->authres, i);
+    for (guint j = 0; j < ar->results->len; j++) {
+      const DksAuthResult *r = g_ptr_array_index(ar->results, j);
+      if (g_strcmp0(r->method, "dkim") != 0 && g_strcmp0(r->method, "dmarc") != 0)
+        continue;
+      g_autofree char *line = g_strdup_printf(
+        "%s%s: %s=%s%s%s%s%s%s", ar->arc ? "ARC " : "",
+        ar->authserv_id ? ar->authserv_id : "(no server name)", r->method,
+        r->result ? r->result : "?", r->header_d ? " header.d=" : "",
+        r->header_d ? r->header_d : "", r->comment ? " (" : "",
+        r->comment ? r->comment : "", r->comment ? ")" : "");
+      append_block(out, line, 2, opt);
+    }
+  }
 }
 
 void
@@ -164,7 +300,25 @@ dks_report_text(GString *out, const DksRun *run, const DksReportOptions *opt_in)
   }
   for (guint i = 0; i < run->sigs->len; i++)
     text_signature(out, run, g_ptr_array_index(run->sigs, i), &opt);
+  text_dmarc(out, run, &opt);
+  text_authres(out, run, &opt);
   g_string_append_printf(out, "\nOverall: %s\n", dks_help_result_words(dks_run_overall(run)));
+}
+
+void
+dks_report_advice(GString *out, const DksRun *run, const DksReportOptions *opt)
+{
+  g_autofree char *advice = dks_advice_text(run);
+  if (advice == NULL) {
+    g_autofree char *file = dks_sanitize(opt->file, -1, opt->ascii_only);
+    g_string_append_printf(out, "%s: nothing to fix: every DKIM signature verifies%s\n",
+                           file, run->sigs->len == 0 ? " (there is none)" : "");
+    return;
+  }
+  g_autofree char *clean = dks_sanitize_text(advice, opt->ascii_only);
+  g_string_append(out, clean);
+  if (!g_str_has_suffix(clean, "\n"))
+    g_string_append_c(out, '\n');
 }
 
 /* ---------- JSON ---------- */
@@ -274,7 +428,44 @@ json_steps(JsonBuilder *b, const DksSigRun *sr)
 }
 
 static void
-json_signature(JsonBuilder *b, const DksSigRun *sr)
+json_clues(JsonBuilder *b, const DksSigRun *sr)
+{
+  json_builder_set_member_name(b, "clues");
+  json_builder_begin_array(b);
+  for (guint i = 0; i < sr->clues->len; i++) {
+    const DksClue *clue = g_ptr_array_index(sr->clues, i);
+    json_builder_begin_object(b);
+    json_string(b, "kind", dks_clue_kind_name(clue->kind));
+    json_string(b, "party", dks_party_name(clue->party));
+    json_string(b, "summary", clue->summary);
+    json_strings(b, "evidence", clue->evidence);
+    json_builder_end_object(b);
+  }
+  json_builder_end_array(b);
+}
+
+static void
+json_guidance(JsonBuilder *b, const DksRun *run, const DksSigRun *sr)
+{
+  g_autoptr(DksGuidance) g = dks_guidance_new(run, sr);
+  json_string(b, "party", dks_party_name(g->party));
+  json_string(b, "who", g->who);
+  json_string(b, "provider", g->provider ? g->provider->id : NULL);
+  json_string(b, "verdict_line", g->verdict_line);
+  json_string(b, "explanation", g->explanation);
+  json_string(b, "fix", g->fix);
+  json_string(b, "check_after", g->check_after);
+  json_string(b, "receiver_note", g->receiver_note);
+  json_string(b, "refinement", g->refinement);
+  if (run->dmarc != NULL && run->dmarc->from_domain != NULL && sr->sig->domain != NULL)
+    json_string(b, "dmarc_alignment",
+                dks_alignment_name(dks_dmarc_alignment(run->dmarc, sr->sig->domain)));
+  else
+    json_string(b, "dmarc_alignment", NULL);
+}
+
+static void
+json_signature(JsonBuilder *b, const DksRun *run, const DksSigRun *sr)
 {
   const DksSignature *sig = sr->sig;
   json_builder_begin_object(b);
@@ -288,9 +479,75 @@ json_signature(JsonBuilder *b, const DksSigRun *sr)
   json_string(b, "header_signature", tri_name(sr->header_valid, "valid", "invalid"));
   json_string(b, "body_hash", tri_name(sr->body_hash_match, "match", "mismatch"));
   json_string(b, "key_name", sr->key_name);
+  json_guidance(b, run, sr);
   json_dns(b, sr);
   json_steps(b, sr);
+  json_clues(b, sr);
   json_builder_end_object(b);
+}
+
+static void
+json_dmarc(JsonBuilder *b, const DksDmarc *d)
+{
+  json_builder_set_member_name(b, "dmarc");
+  if (d == NULL) {
+    json_builder_add_null_value(b);
+    return;
+  }
+  json_builder_begin_object(b);
+  json_string(b, "from_domain", d->from_domain);
+  json_string(b, "org_domain", d->org_domain);
+  json_string(b, "problem", d->problem);
+  json_string(b, "status", dks_dmarc_status_name(d->status));
+  json_string(b, "record_name", d->record_name);
+  json_string(b, "record", d->record);
+  json_string(b, "policy", d->policy);
+  json_string(b, "adkim", d->strict_dkim ? "s" : "r");
+  json_builder_set_member_name(b, "pct");
+  json_builder_add_int_value(b, d->pct);
+  json_builder_set_member_name(b, "findings");
+  json_builder_begin_array(b);
+  for (guint i = 0; d->findings && i < d->findings->len; i++) {
+    g_autofree char *clean =
+      dks_sanitize(((const DksFinding *)g_ptr_array_index(d->findings, i))->text, -1, FALSE);
+    json_builder_add_string_value(b, clean);
+  }
+  json_builder_end_array(b);
+  json_builder_end_object(b);
+}
+
+static void
+json_authres(JsonBuilder *b, const GPtrArray *authres)
+{
+  json_builder_set_member_name(b, "authentication_results");
+  json_builder_begin_array(b);
+  for (guint i = 0; authres && i < authres->len; i++) {
+    const DksAuthResults *ar = g_ptr_array_index(authres, i);
+    json_builder_begin_object(b);
+    json_string(b, "authserv_id", ar->authserv_id);
+    json_builder_set_member_name(b, "arc");
+    json_builder_add_boolean_value(b, ar->arc);
+    json_builder_set_member_name(b, "arc_instance");
+    json_builder_add_int_value(b, ar->arc_instance);
+    json_builder_set_member_name(b, "results");
+    json_builder_begin_array(b);
+    for (guint j = 0; j < ar->results->len; j++) {
+      const DksAuthResult *r = g_ptr_array_index(ar->results, j);
+      json_builder_begin_object(b);
+      json_string(b, "method", r->method);
+      json_string(b, "result", r->result);
+      json_string(b, "reason", r->reason);
+      json_string(b, "comment", r->comment);
+      json_string(b, "header_d", r->header_d);
+      json_string(b, "header_s", r->header_s);
+      json_string(b, "header_b", r->header_b);
+      json_strings(b, "properties", r->props);
+      json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+    json_builder_end_object(b);
+  }
+  json_builder_end_array(b);
 }
 
 static void
@@ -340,8 +597,10 @@ dks_report_json(GString *out, const DksRun *run, const DksReportOptions *opt)
   json_builder_set_member_name(b, "signatures");
   json_builder_begin_array(b);
   for (guint i = 0; i < run->sigs->len; i++)
-    json_signature(b, g_ptr_array_index(run->sigs, i));
+    json_signature(b, run, g_ptr_array_index(run->sigs, i));
   json_builder_end_array(b);
+  json_dmarc(b, run->dmarc);
+  json_authres(b, run->authres);
   json_builder_end_object(b);
   append_json_root(out, b);
 }

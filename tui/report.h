@@ -7,6 +7,7 @@
 typedef enum {
   DKS_REPORT_TEXT = 0,
   DKS_REPORT_JSON,
+  DKS_REPORT_ADVICE,  /* a message to the party who must act */
 } DksReportFormat;
 
 typedef struct {
@@ -21,6 +22,10 @@ void dks_report_text(GString *out, const DksRun *run, const DksReportOptions *op
 
 /* Appends run as one line of JSON (with the final newline) to out. */
 void dks_report_json(GString *out, const DksRun *run, const DksReportOptions *opt);
+
+/* Appends the advice text (help/guidance.h) for run, or one line saying
+ * there is nothing to fix. */
+void dks_report_advice(GString *out, const DksRun *run, const DksReportOptions *opt);
 
 /* Appends a JSON line for a file that could not be analysed. */
 void dks_report_json_error(GString *out, const char *file, const char *error);

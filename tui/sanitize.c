@@ -61,3 +61,15 @@ dks_sanitize(const char *data, gssize len, gboolean ascii_only)
   }
   return g_string_free(out, FALSE);
 }
+
+char *
+dks_sanitize_text(const char *text, gboolean ascii_only)
+{
+  g_auto(GStrv) lines = g_strsplit(text ? text : "", "\n", -1);
+  GString *out = g_string_new(NULL);
+  for (guint i = 0; lines[i] != NULL; i++) {
+    g_autofree char *clean = dks_sanitize(lines[i], -1, ascii_only);
+    g_string_append_printf(out, "%s%s", i ? "\n" : "", clean);
+  }
+  return g_string_free(out, FALSE);
+}

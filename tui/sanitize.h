@@ -13,3 +13,7 @@
  * every non-ASCII character is shown as <U+XXXX> (for non-UTF-8 locales).
  * Caller frees. */
 char *dks_sanitize(const char *data, gssize len, gboolean ascii_only);
+
+/* As dks_sanitize, but keeps line breaks: for multi-line texts we wrote
+ * ourselves that quote input (the advice message).  Caller frees. */
+char *dks_sanitize_text(const char *text, gboolean ascii_only);

@@ -798,6 +798,9 @@ sig_run_free(DksSigRun *sr)
   dks_dns_answer_free(sr->dns);
   dks_dns_answer_free(sr->authoritative);
   dks_key_record_free(sr->key);
+  g_ptr_array_unref(sr->clues);
+  g_free(sr->sibling_name);
+  dks_dns_answer_free(sr->sibling);
   g_free(sr);
 }
 
@@ -807,12 +810,63 @@ sig_run_new(DksRun *run, DksSignature *sig)
   DksSigRun *sr = g_new0(DksSigRun, 1);
   sr->sig = sig;
   sr->msg = run->msg;
+  sr->clues = g_ptr_array_new_with_free_func((GDestroyNotify)dks_clue_free);
   for (int c = 0; c < DKS_CHECK_COUNT; c++) {
     sr->steps[c].check = (DksCheckId)c;
     sr->steps[c].status = DKS_STATUS_PENDING;
     sr->steps[c].evidence = g_ptr_array_new_with_free_func(g_free);
   }
   return sr;
+}
+
+/* ---------- forensics: clues on what failed ---------- */
+
+static void
+add_clues(DksSigRun *sr, GPtrArray *clues)
+{
+  if (clues == NULL)
+    return;
+  for (guint i = 0; i < clues->len; i++)
+    g_ptr_array_add(sr->clues, g_ptr_array_steal_index(clues, i--));
+  g_ptr_array_unref(clues);
+}
+
+static void
+add_clue(DksSigRun *sr, DksClue *clue)
+{
+  if (clue != NULL)
+    g_ptr_array_add(sr->clues, clue);
+}
+
+static gboolean
+step_failed_with(const DksSigRun *sr, DksCheckId check, DksReason reason)
+{
+  return sr->steps[check].status == DKS_STATUS_FAIL && sr->steps[check].reason == reason;
+}
+
+/* Clues that need no DNS: how the body changed, whether an expired
+ * signature was still valid on arrival.  They survive a DNS re-check. */
+static void
+add_local_clues(DksSigRun *sr, gint64 now)
+{
+  if (step_failed_with(sr, DKS_CHECK_TIMESTAMPS, DKS_REASON_SIGNATURE_EXPIRED))
+    add_clue(sr, dks_forensics_expiry(sr->msg, sr->sig, now));
+  if (step_failed_with(sr, DKS_CHECK_BODY_HASH, DKS_REASON_BODY_HASH_MISMATCH))
+    add_clues(sr, dks_forensics_body(sr->msg, sr->sig));
+  sr->local_clue_count = sr->clues->len;
+}
+
+/* Microsoft 365 publishes two selectors and signs with one at a time: the
+ * other one's state tells "rotation pending" from "never set up". */
+static char *
+sibling_key_name(const DksSignature *sig)
+{
+  if (sig->selector == NULL || sig->domain == NULL)
+    return NULL;
+  const char *other = g_ascii_strcasecmp(sig->selector, "selector1") == 0 ? "selector2"
+                    : g_ascii_strcasecmp(sig->selector, "selector2") == 0 ? "selector1"
+                    : NULL;
+  return other ? g_strconcat(other, "._domainkey.", sig->domain, NULL) : NULL;
 }
 
 static void
@@ -824,6 +878,8 @@ run_local_steps(DksSigRun *sr, gint64 now)
   check_from_signed(sr);
   check_timestamps(sr, now);
   check_body_hash(sr);
+  add_local_clues(sr, now);
+  sr->sibling_name = sibling_key_name(sr->sig);
   if (sr->key_name == NULL) {
     DksCheckId why = DKS_CHECK_SIGNATURE_SYNTAX;
     step_skip(&sr->steps[DKS_CHECK_KEY_LOOKUP], why);
@@ -849,16 +905,45 @@ dks_run_new(DksMessage *msg, gint64 now)
   g_ptr_array_unref(sigs);
   for (guint i = 0; i < run->sigs->len; i++)
     run_local_steps(g_ptr_array_index(run->sigs, i), now);
+  run->authres = dks_authres_parse_all(msg);
+  run->dmarc = dks_dmarc_new(msg);
   return run;
 }
 
+/* One DNS lookup the run waits for: a key, an owner-name probe, the other
+ * Microsoft 365 selector, or the DMARC policy. */
 typedef struct {
   DksRun *run;
   DksSigRun *sr;
   DksResolver *resolver;
   DksRunChanged changed;
   gpointer user_data;
+  DksKeyProbe *probe;
 } LookupCtx;
+
+static LookupCtx *
+lookup_ctx_new(DksRun *run, DksSigRun *sr, DksResolver *resolver,
+               DksRunChanged changed, gpointer user_data)
+{
+  LookupCtx *ctx = g_new0(LookupCtx, 1);
+  ctx->run = run;
+  ctx->sr = sr;
+  ctx->resolver = resolver;
+  ctx->changed = changed;
+  ctx->user_data = user_data;
+  run->dns_pending++;
+  return ctx;
+}
+
+static void
+lookup_done(LookupCtx *ctx)
+{
+  ctx->run->dns_pending--;
+  if (ctx->changed)
+    ctx->changed(ctx->run, ctx->user_data);
+  dks_key_probe_free(ctx->probe);
+  g_free(ctx);
+}
 
 static void
 apply_dns_answer(DksSigRun *sr, DksDnsAnswer *answer)
@@ -867,19 +952,15 @@ apply_dns_answer(DksSigRun *sr, DksDnsAnswer *answer)
   check_key_lookup(sr);
   g_autoptr(DksPublicKey) key = NULL;
   check_key_record(sr, &key);
+  if (step_failed_with(sr, DKS_CHECK_KEY_RECORD, DKS_REASON_KEY_SYNTAX) &&
+      answer->txt != NULL && answer->txt->len > 0)
+    add_clues(sr, dks_forensics_key_record(g_ptr_array_index(answer->txt, 0), sr->key));
   check_key_strength(sr);
   check_header_signature(sr, key);
+  if (step_failed_with(sr, DKS_CHECK_HEADER_SIGNATURE, DKS_REASON_SIGNATURE_MISMATCH))
+    add_clues(sr, dks_forensics_header_with_der(sr->msg, sr->sig, key,
+                                                sr->key ? sr->key->public_key : NULL));
   decide(sr);
-}
-
-static void
-lookup_done(LookupCtx *ctx)
-{
-  ctx->sr->dns_pending = FALSE;
-  ctx->run->dns_pending--;
-  if (ctx->changed)
-    ctx->changed(ctx->run, ctx->user_data);
-  g_free(ctx);
 }
 
 /* Adds what the authoritative servers said to the key-lookup step: the
@@ -930,6 +1011,23 @@ on_authoritative_answer(DksDnsAnswer *answer, gpointer user_data)
   lookup_done(ctx);
 }
 
+static void
+on_probe_answer(DksDnsAnswer *answer, gpointer user_data)
+{
+  LookupCtx *ctx = user_data;
+  add_clue(ctx->sr, dks_forensics_key_probe_clue(ctx->probe, answer));
+  dks_dns_answer_free(answer);
+  lookup_done(ctx);
+}
+
+static void
+on_sibling_answer(DksDnsAnswer *answer, gpointer user_data)
+{
+  LookupCtx *ctx = user_data;
+  ctx->sr->sibling = answer;
+  lookup_done(ctx);
+}
+
 static gboolean
 answer_says_missing(const DksDnsAnswer *dns)
 {
@@ -937,14 +1035,33 @@ answer_says_missing(const DksDnsAnswer *dns)
          (dns->outcome == DKS_DNS_ANSWER && (dns->txt == NULL || dns->txt->len == 0));
 }
 
+/* The key is missing or unusable: look for it where people misplace it. */
+static void
+start_key_probes(LookupCtx *parent)
+{
+  DksSigRun *sr = parent->sr;
+  if (!step_failed_with(sr, DKS_CHECK_KEY_LOOKUP, DKS_REASON_KEY_NOT_FOUND) &&
+      !step_failed_with(sr, DKS_CHECK_KEY_RECORD, DKS_REASON_KEY_SYNTAX))
+    return;
+  g_autoptr(GPtrArray) probes = dks_forensics_key_probes(sr->sig);
+  for (guint i = 0; probes && i < probes->len; i++) {
+    LookupCtx *ctx = lookup_ctx_new(parent->run, sr, parent->resolver,
+                                    parent->changed, parent->user_data);
+    ctx->probe = g_ptr_array_steal_index(probes, i--);
+    dks_resolver_lookup_txt(parent->resolver, ctx->probe->name, on_probe_answer, ctx);
+  }
+}
+
 static void
 on_key_answer(DksDnsAnswer *answer, gpointer user_data)
 {
   LookupCtx *ctx = user_data;
+  ctx->sr->dns_pending = FALSE;
   apply_dns_answer(ctx->sr, answer);
+  start_key_probes(ctx);
   /* Through a caching resolver a missing key may be a stale answer: ask
    * the authoritative servers too.  The run stays pending until then. */
-  if (answer_says_missing(answer) && ctx->resolver != NULL &&
+  if (answer_says_missing(answer) &&
       dks_resolver_lookup_authoritative(ctx->resolver, ctx->sr->key_name,
                                         on_authoritative_answer, ctx)) {
     if (ctx->changed)
@@ -952,6 +1069,13 @@ on_key_answer(DksDnsAnswer *answer, gpointer user_data)
     return;
   }
   lookup_done(ctx);
+}
+
+static void
+on_dmarc_done(DksDmarc *dmarc, gpointer user_data)
+{
+  (void)dmarc;
+  lookup_done(user_data);
 }
 
 void
@@ -968,16 +1092,17 @@ dks_run_start_dns(DksRun *run, DksResolver *resolver, DksRunChanged changed,
                     "looked up although the %s step failed, to show the whole "
                     "picture; the verdict comes from that earlier step",
                     dks_check_id_name(failed));
-    LookupCtx *ctx = g_new0(LookupCtx, 1);
-    ctx->run = run;
-    ctx->sr = sr;
-    ctx->resolver = resolver;
-    ctx->changed = changed;
-    ctx->user_data = user_data;
     sr->dns_pending = TRUE;
-    run->dns_pending++;
+    LookupCtx *ctx = lookup_ctx_new(run, sr, resolver, changed, user_data);
     dks_resolver_lookup_txt(resolver, sr->key_name, on_key_answer, ctx);
+    if (sr->sibling_name != NULL) {
+      LookupCtx *sib = lookup_ctx_new(run, sr, resolver, changed, user_data);
+      dks_resolver_lookup_txt(resolver, sr->sibling_name, on_sibling_answer, sib);
+    }
   }
+  if (run->dmarc != NULL && run->dmarc->from_domain != NULL)
+    dks_dmarc_lookup(run->dmarc, resolver, on_dmarc_done,
+                     lookup_ctx_new(run, NULL, resolver, changed, user_data));
 }
 
 static void
@@ -1001,6 +1126,8 @@ sig_run_forget_dns(DksSigRun *sr)
   g_clear_pointer(&sr->dns, dks_dns_answer_free);
   g_clear_pointer(&sr->authoritative, dks_dns_answer_free);
   g_clear_pointer(&sr->key, dks_key_record_free);
+  g_clear_pointer(&sr->sibling, dks_dns_answer_free);
+  g_ptr_array_set_size(sr->clues, sr->local_clue_count);
   sr->key_bits = 0;
   sr->key_type = DKS_KEY_TYPE_UNKNOWN;
   sr->header_valid = DKS_TRI_NOT_CHECKED;
@@ -1073,6 +1200,8 @@ dks_run_free(DksRun *run)
   if (run == NULL)
     return;
   g_ptr_array_unref(run->sigs);
+  g_ptr_array_unref(run->authres);
+  dks_dmarc_free(run->dmarc);
   dks_message_free(run->msg);
   g_free(run);
 }

@@ -9,6 +9,9 @@
 #include "verify/check.h"
 #include "verify/dns.h"
 #include "verify/canon.h"
+#include "parse/authres.h"
+#include "verify/dmarc.h"
+#include "verify/forensics.h"
 
 typedef struct {
   DksCheckId check;
@@ -41,6 +44,13 @@ typedef struct {
   DksTri body_hash_match;  /* body_hash: match / mismatch / not-checked */
   DksTri header_valid;     /* header_signature: valid / invalid / not-checked */
   DksBodyHash body_hash;   /* computed (when body_hash_match != NOT_CHECKED) */
+  GPtrArray *clues;        /* DksClue*: forensics on what failed, in the
+                              order found (never changes the verdict) */
+  guint local_clue_count;  /* the first clues, found without DNS: kept when
+                              the DNS steps are re-checked */
+  char *sibling_name;      /* for selector1/selector2 (Microsoft 365 style):
+                              the other selector's key name, else NULL */
+  DksDnsAnswer *sibling;   /* its answer, once looked up (owned) */
   gboolean dns_pending;
 } DksSigRun;
 
@@ -48,7 +58,11 @@ typedef struct {
   DksMessage *msg;         /* owned */
   GPtrArray *sigs;         /* DksSigRun* */
   gint64 now;              /* UNIX time the checks use */
-  guint dns_pending;       /* signatures still waiting for DNS */
+  guint dns_pending;       /* lookups still outstanding (keys, probes,
+                              DMARC) */
+  GPtrArray *authres;      /* DksAuthResults*: what receivers concluded */
+  DksDmarc *dmarc;         /* From domain, policy and alignment; the policy
+                              fields are filled once its lookup is done */
 } DksRun;
 
 /* Called on the main loop each time the run changes (a step finished). */

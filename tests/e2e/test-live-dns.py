@@ -384,9 +384,12 @@ def publish_missing_key(nsd, zone_path):
     os.kill(nsd.proc.pid, signal.SIGHUP)
     end = time.monotonic() + 5
     while time.monotonic() < end:
-        reply = dkstest.dns_query(nsd.port, "missing._domainkey.example.com", TXT, tcp=True)
-        if reply.rcode == 0 and reply.answers:
-            return True
+        try:
+            reply = dkstest.dns_query(nsd.port, "missing._domainkey.example.com", TXT, tcp=True)
+            if reply.rcode == 0 and reply.answers:
+                return True
+        except OSError:
+            pass  # nsd is reloading: it may reset the connection meanwhile
         time.sleep(0.02)
     return False
 
