@@ -158,3 +158,51 @@ dks_help_dns_outcome_words(DksDnsOutcome outcome)
   }
   return "gave an unknown answer";
 }
+
+const char *
+dks_help_authres_difference(const char *theirs, DksResult ours, DksReason reason)
+{
+  if (theirs == NULL || g_strcmp0(theirs, dks_result_name(ours)) == 0)
+    return NULL;
+  gboolean they_passed = g_strcmp0(theirs, "pass") == 0;
+  if (they_passed && ours == DKS_RESULT_POLICY)
+    return "that server still accepts what RFC 8301 forbids (rsa-sha1 or a short "
+           "RSA key); dkimscope enforces RFC 8301";
+  if (they_passed && (reason == DKS_REASON_KEY_NOT_FOUND || reason == DKS_REASON_KEY_REVOKED ||
+                      reason == DKS_REASON_SIGNATURE_MISMATCH))
+    return "the key in DNS has changed or gone since that server checked (a key "
+           "rotation or removal), or the message was changed after it arrived there";
+  if (they_passed && reason == DKS_REASON_BODY_HASH_MISMATCH)
+    return "the message was changed after that server checked it (by a later "
+           "hop, a mail client or the copy given here)";
+  if (they_passed && reason == DKS_REASON_SIGNATURE_EXPIRED)
+    return "the signature was still valid when that server checked it; it has "
+           "expired since";
+  if (!they_passed && ours == DKS_RESULT_PASS)
+    return "the problem was fixed after delivery (for example the key was "
+           "published since), or that server's DNS answer was stale or failed";
+  if (g_strcmp0(theirs, "temperror") == 0)
+    return "that server had a temporary DNS failure; the live lookup did not";
+  if (!they_passed && ours != DKS_RESULT_PASS && ours != DKS_RESULT_TEMPERROR)
+    return "both say the signature does not verify (servers word the same "
+           "failure differently: 'fail' often covers a missing or bad key)";
+  return "the two checks ran at different times, with different DNS answers or "
+         "policies";
+}
+
+const char *
+dks_help_dmarc_meaning(const char *policy, gboolean aligned_pass)
+{
+  if (aligned_pass)
+    return "an aligned DKIM signature passes, so DMARC passes on DKIM whatever "
+           "the policy";
+  if (g_strcmp0(policy, "reject") == 0)
+    return "no aligned DKIM signature passes: unless SPF passes aligned, "
+           "receivers that enforce DMARC reject this message (p=reject)";
+  if (g_strcmp0(policy, "quarantine") == 0)
+    return "no aligned DKIM signature passes: unless SPF passes aligned, "
+           "receivers that enforce DMARC treat it as suspicious, e.g. the spam "
+           "folder (p=quarantine)";
+  return "no aligned DKIM signature passes, but p=none asks receivers only to "
+         "report, not to act";
+}

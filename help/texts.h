@@ -22,3 +22,13 @@ const char *dks_help_party_words(DksParty party);
 
 /* A DNS outcome in plain words ("does not exist (NXDOMAIN)").  Static. */
 const char *dks_help_dns_outcome_words(DksDnsOutcome outcome);
+
+/* Why a receiving server's recorded DKIM result (Authentication-Results)
+ * can differ from the live result now, or NULL when they agree.  theirs is
+ * the recorded word ("pass", "fail", "permerror", ...).  Static string. */
+const char *dks_help_authres_difference(const char *theirs, DksResult ours,
+                                        DksReason reason);
+
+/* What the DMARC policy means for this message: policy is p= (or sp=),
+ * aligned_pass whether some aligned signature passes.  Static string. */
+const char *dks_help_dmarc_meaning(const char *policy, gboolean aligned_pass);

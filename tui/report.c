@@ -244,6 +244,14 @@ text_dmarc(GString *out, const DksRun *run, const DksReportOptions *opt)
     break;
   }
   append_block(out, policy, 2, opt);
+  gboolean aligned_pass = FALSE;
+  for (guint i = 0; i < run->sigs->len; i++) {
+    const DksSigRun *sr = g_ptr_array_index(run->sigs, i);
+    aligned_pass |= sr->result == DKS_RESULT_PASS && sr->sig->domain != NULL &&
+                    dks_dmarc_alignment(d, sr->sig->domain) != DKS_ALIGN_NONE;
+  }
+  if (d->status == DKS_DMARC_RECORD)
+    append_block(out, dks_help_dmarc_meaning(d->policy, aligned_pass), 2, opt);
   for (guint i = 0; i < run->sigs->len; i++) {
     const DksSigRun *sr = g_ptr_array_index(run->sigs, i);
     if (sr->sig->domain == NULL)
@@ -259,6 +267,46 @@ text_dmarc(GString *out, const DksRun *run, const DksReportOptions *opt)
   }
   for (guint i = 0; d->findings && i < d->findings->len; i++)
     append_block(out, ((const DksFinding *)g_ptr_array_index(d->findings, i))->text, 2, opt);
+}
+
+/* b= as one word: the folding white space removed. */
+static char *
+without_fws(const char *text)
+{
+  GString *out = g_string_new(NULL);
+  for (const char *p = text; *p; p++)
+    if (!g_ascii_isspace(*p))
+      g_string_append_c(out, *p);
+  return g_string_free(out, FALSE);
+}
+
+/* The live signature an Authentication-Results dkim entry is about: by
+ * header.b (a prefix of b=, RFC 6008), else by header.d and header.s (or
+ * header.d alone when it names one signature). */
+static const DksSigRun *
+live_signature_for(const DksRun *run, const DksAuthResult *r)
+{
+  const DksSigRun *by_domain = NULL;
+  guint domain_matches = 0;
+  for (guint i = 0; i < run->sigs->len; i++) {
+    const DksSigRun *sr = g_ptr_array_index(run->sigs, i);
+    const DksSignature *sig = sr->sig;
+    if (r->header_b != NULL && strlen(r->header_b) >= 8 && sig->b_text != NULL) {
+      g_autofree char *compact = without_fws(sig->b_text);
+      if (g_str_has_prefix(compact, r->header_b))
+        return sr;
+      continue;
+    }
+    if (r->header_d == NULL || sig->domain == NULL ||
+        g_ascii_strcasecmp(r->header_d, sig->domain) != 0)
+      continue;
+    if (r->header_s != NULL && sig->selector != NULL &&
+        g_ascii_strcasecmp(r->header_s, sig->selector) == 0)
+      return sr;
+    by_domain = sr;
+    domain_matches++;
+  }
+  return domain_matches == 1 ? by_domain : NULL;
 }
 
 static void
@@ -281,6 +329,15 @@ text_authres(GString *out, const DksRun *run, const DksReportOptions *opt)
         r->header_d ? r->header_d : "", r->comment ? " (" : "",
         r->comment ? r->comment : "", r->comment ? ")" : "");
       append_block(out, line, 2, opt);
+      const DksSigRun *live = g_strcmp0(r->method, "dkim") == 0 ? live_signature_for(run, r)
+                                                              : NULL;
+      if (live == NULL)
+        continue;
+      const char *why = dks_help_authres_difference(r->result, live->result, live->reason);
+      g_autofree char *now = g_strdup_printf(
+        "live now: %s (%s)%s%s", dks_result_name(live->result), dks_reason_name(live->reason),
+        why ? ": " : ", the same", why ? why : "");
+      append_wrapped(out, now, 4, 2, opt->width);
     }
   }
 }

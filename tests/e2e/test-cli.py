@@ -126,6 +126,29 @@ def test_hostile_bytes(zones, now):
     tap.ok(b"<U+202E>" in out and b"\\e[2J" in out, "hostile bytes are shown escaped", out[:600])
 
 
+def test_guidance_output(zones, now):
+    path, _ = fixture("key-not-found")
+    code, objs, err = dkstest.run_json(["--now", now] + zones + [path])
+    obj = objs[0] if objs else {}
+    sig = obj.get("signatures", [{}])[0]
+    tap.ok({"party", "who", "provider", "verdict_line", "explanation", "fix",
+            "receiver_note", "clues", "dmarc_alignment"} <= set(sig),
+           "signature JSON carries the guidance fields", sorted(sig))
+    tap.ok(sig.get("party") == "sender-dns" and sig.get("key_name", "") in sig.get("fix", ""),
+           "key-not-found: the sender's DNS admin must publish the named record",
+           (sig.get("party"), sig.get("fix")))
+    tap.ok("dmarc" in obj and "authentication_results" in obj,
+           "top level carries dmarc and authentication_results", sorted(obj))
+    code, out, err = dkstest.run(["--demo", "--report=advice"])
+    text = out.decode(errors="replace")
+    tap.ok(code == 1 and text.startswith("To: the Microsoft 365 administrator") and
+           "Set-DkimSigningConfig -Identity northwind.example.net -Enabled $true" in text,
+           "--report=advice writes to the Microsoft 365 admin", text[:1500])
+    path, _ = fixture("pass", "pass")
+    code, out, err = dkstest.run(["--report=advice", "--now", now] + zones + [path])
+    tap.ok(code == 0 and b"nothing to fix" in out, "--report=advice on a pass", out)
+
+
 def test_demo():
     code, out, err = dkstest.run([])
     tap.ok(code == 64 or code == 66, "no argument and no input: a clear error", err)
@@ -161,6 +184,7 @@ def main():
     test_stdin_and_json(zones, now)
     test_hostile_bytes(zones, now)
     test_demo()
+    test_guidance_output(zones, now)
     test_dns_timeout(now)
     return tap.done()
 

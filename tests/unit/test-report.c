@@ -1,6 +1,7 @@
 /* test-report.c — sanitizer and report printers. */
 #include <json-glib/json-glib.h>
 
+#include "help/texts.h"
 #include "tui/report.h"
 #include "tui/sanitize.h"
 
@@ -101,6 +102,41 @@ test_json_error_line(void)
                   "{\"file\":\"x.eml\",\"error\":\"cannot read \\\"x.eml\\\": No such file\"}\n");
 }
 
+typedef struct {
+  const char *theirs;
+  DksResult ours;
+  DksReason reason;
+  const char *want; /* a phrase of the explanation, or NULL: they agree */
+} DifferenceCase;
+
+static void
+test_authres_difference(void)
+{
+  static const DifferenceCase cases[] = {
+    {"pass", DKS_RESULT_PASS, DKS_REASON_PASS, NULL},
+    {"fail", DKS_RESULT_FAIL, DKS_REASON_BODY_HASH_MISMATCH, NULL},
+    {"pass", DKS_RESULT_POLICY, DKS_REASON_ALGORITHM_DEPRECATED, "RFC 8301"},
+    {"pass", DKS_RESULT_PERMERROR, DKS_REASON_KEY_NOT_FOUND, "key in DNS has changed"},
+    {"pass", DKS_RESULT_FAIL, DKS_REASON_BODY_HASH_MISMATCH, "changed after"},
+    {"pass", DKS_RESULT_PERMERROR, DKS_REASON_SIGNATURE_EXPIRED, "expired since"},
+    {"fail", DKS_RESULT_PASS, DKS_REASON_PASS, "fixed after delivery"},
+    {"permerror", DKS_RESULT_PASS, DKS_REASON_PASS, "fixed after delivery"},
+    {"temperror", DKS_RESULT_PERMERROR, DKS_REASON_KEY_NOT_FOUND, "temporary DNS failure"},
+    {"fail", DKS_RESULT_PERMERROR, DKS_REASON_KEY_NOT_FOUND, "both say"},
+  };
+  for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+    const char *got = dks_help_authres_difference(cases[i].theirs, cases[i].ours,
+                                                  cases[i].reason);
+    if (cases[i].want == NULL)
+      g_assert_null(got);
+    else
+      g_assert_nonnull(strstr(got, cases[i].want));
+  }
+  g_assert_nonnull(strstr(dks_help_dmarc_meaning("reject", FALSE), "reject this message"));
+  g_assert_nonnull(strstr(dks_help_dmarc_meaning("reject", TRUE), "DMARC passes"));
+  g_assert_nonnull(strstr(dks_help_dmarc_meaning("none", FALSE), "only to report"));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -109,5 +145,6 @@ main(int argc, char **argv)
   g_test_add_func("/report/text-no-signature", test_text_no_signature);
   g_test_add_func("/report/json-no-signature", test_json_no_signature);
   g_test_add_func("/report/json-error", test_json_error_line);
+  g_test_add_func("/help/authres-difference", test_authres_difference);
   return g_test_run();
 }
