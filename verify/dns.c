@@ -25,6 +25,17 @@
  * question straight to the resolver, with AD set, to read the resolver's
  * AD bit (see AdProbe): libunbound's own answer packet never carries it.
  *
+ * SYSTEM and FORWARD with the default (root) anchor validate only through a
+ * resolver that passes DNSSEC records: through one that strips RRSIG,
+ * DNSKEY or DS, or has no EDNS, libunbound would call every answer bogus, a
+ * false alarm that reads as an attack.  So the resolver gets a second,
+ * validating context (the validator), and with the first lookup a check
+ * (PathCheck) asks it for the probe name's DNSKEY: secure means the path
+ * carries DNSSEC.  While the check runs every lookup asks both contexts at
+ * once (Query, twin), so waiting costs nothing; its answer is then the
+ * validated one or the plain one, which says why in dnssec_note.  Once the
+ * check has spoken, lookups ask only the context it chose.
+ *
  * Offline mode (--dns-zone) loads the user's zone files with libunbound's
  * own auth-zone support (no zone parser of ours), plus a synthetic root zone
  * whose SOA names a marker server: every name outside the loaded zones then
@@ -41,7 +52,8 @@
 #include <sys/stat.h>
 #include <unbound.h>
 
-enum { RR_TYPE_CNAME = 5, RR_TYPE_SOA = 6, RR_TYPE_TXT = 16, RR_CLASS_IN = 1 };
+enum { RR_TYPE_CNAME = 5, RR_TYPE_SOA = 6, RR_TYPE_TXT = 16, RR_TYPE_DNSKEY = 48,
+       RR_CLASS_IN = 1 };
 enum { RCODE_NOERROR = 0, RCODE_SERVFAIL = 2, RCODE_NXDOMAIN = 3, RCODE_REFUSED = 5 };
 
 #define DEFAULT_TIMEOUT_MS 5000u
@@ -68,7 +80,7 @@ typedef struct {
 
 typedef struct Lookup Lookup;
 
-/* One libunbound context and the fd source that watches it.  Each lookup
+/* One libunbound context and the fd source that watches it.  Each question
  * runs on one backend; an answer says which one it came from. */
 typedef struct {
   DksResolver *resolver;
@@ -83,6 +95,37 @@ typedef struct {
   char *start_error;   /* the authoritative context could not start: why */
   GSocketAddress *ad_server; /* the resolver asked for its AD bit, or NULL */
 } Backend;
+
+/* A lookup's question to one backend, and the CNAME walk that may follow
+ * it (see walk_start). */
+typedef struct {
+  Lookup *lookup;
+  Backend *backend;     /* NULL: not asked */
+  int async_id;
+  gboolean ub_pending;  /* async_id is libunbound's, not yet answered */
+  gboolean done;        /* libunbound has said its last word, walk included */
+  DksDnsAnswer *answer; /* set once done; while walking, the SERVFAIL
+                           answer the walk completes */
+  char *walk_name;      /* walking: the name whose CNAME is being asked */
+} Query;
+
+/* Whether the path to a SYSTEM or FORWARD resolver carries DNSSEC. */
+typedef enum {
+  PATH_UNASKED = 0, /* no lookup yet, so no check */
+  PATH_CHECKING,
+  PATH_SECURE,      /* the probe name's DNSKEY validated through it */
+  PATH_NOT_SECURE,  /* it did not, or not within timeout_ms: note says */
+} PathState;
+
+typedef struct {
+  PathState state;
+  char *name;       /* canonical probe name, "." by default */
+  char *what;       /* "the root's DNSKEY", for the notes */
+  int async_id;
+  gboolean ub_pending;
+  GSource *timeout;
+  char *note;       /* PATH_NOT_SECURE: the plain answers' dnssec_note */
+} PathCheck;
 
 /* libunbound builds its answer packet itself and sets AD only from its own
  * validation, so a forwarder's AD bit never comes through it.  When we do
@@ -103,6 +146,9 @@ typedef struct {
 struct DksResolver {
   DksResolverConfig config; /* deep copy: new_fresh, the authoritative context */
   Backend main;
+  Backend *validator;       /* SYSTEM, FORWARD with the default anchor: the
+                               same resolver through a validating context */
+  PathCheck path;           /* with a validator: may it be used? */
   Backend *authoritative;   /* made on the first authoritative lookup */
   char *root_addr;          /* config.root_server's address, or NULL */
   guint root_port;
@@ -120,18 +166,16 @@ struct DksResolver {
 
 struct Lookup {
   DksResolver *resolver;
-  Backend *backend;
   char *qname;
   DksDnsCallback callback;
   gpointer user_data;
-  int async_id;
-  gboolean ub_pending;  /* async_id is libunbound's, not yet answered */
   gint64 started_us;
   GSource *timeout_source;
-  DksDnsAnswer *answer; /* set once finished; while walking a chain, the
-                           SERVFAIL answer the walk completes */
-  char *walk_name;      /* walking: the name whose CNAME is being asked */
+  Query query;          /* on the lookup's backend */
+  Query twin;           /* while the path check runs: the same question to
+                           the validator (backend NULL otherwise) */
   AdProbe *probe;       /* asking for the resolver's AD bit, or NULL */
+  DksDnsAnswer *answer; /* set once finished: what the callback gets */
 };
 
 /* ---------------------------------------------------------------- answers */
@@ -144,6 +188,7 @@ void dks_dns_answer_free(DksDnsAnswer *answer)
   g_clear_pointer(&answer->cname_chain, g_ptr_array_unref);
   g_clear_pointer(&answer->txt, g_ptr_array_unref);
   g_free(answer->why_bogus);
+  g_free(answer->dnssec_note);
   g_free(answer->dig_command);
   g_free(answer->resolver);
   g_free(answer->error);
@@ -196,26 +241,26 @@ static char *dig_command(const Backend *backend, const char *qname)
                          backend->dig_server);
 }
 
-/* An answer with no response yet: rcode -1, empty chain and TXT list. */
-static DksDnsAnswer *answer_new(const Lookup *lookup)
+/* An answer from backend with no response yet: rcode -1, empty chain and
+ * TXT list. */
+static DksDnsAnswer *answer_new(const Lookup *lookup, const Backend *backend)
 {
   DksDnsAnswer *answer = g_new0(DksDnsAnswer, 1);
   answer->qname = g_strdup(lookup->qname);
   answer->rcode = -1;
   answer->cname_chain = g_ptr_array_new_with_free_func((GDestroyNotify) dks_cname_hop_free);
   answer->txt = g_ptr_array_new_with_free_func((GDestroyNotify) dks_txt_record_free);
-  answer->dnssec = lookup->backend->validating ? DKS_DNSSEC_INSECURE
-                                               : DKS_DNSSEC_UNCHECKED;
-  answer->resolver = g_strdup(lookup->backend->description);
-  answer->dig_command = dig_command(lookup->backend, lookup->qname);
+  answer->dnssec = backend->validating ? DKS_DNSSEC_INSECURE : DKS_DNSSEC_UNCHECKED;
+  answer->resolver = g_strdup(backend->description);
+  answer->dig_command = dig_command(backend, lookup->qname);
   answer->elapsed_us = g_get_monotonic_time() - lookup->started_us;
   return answer;
 }
 
-static DksDnsAnswer *answer_new_failed(const Lookup *lookup, DksDnsOutcome outcome,
-                                       const char *error)
+static DksDnsAnswer *answer_new_failed(const Lookup *lookup, const Backend *backend,
+                                       DksDnsOutcome outcome, const char *error)
 {
-  DksDnsAnswer *answer = answer_new(lookup);
+  DksDnsAnswer *answer = answer_new(lookup, backend);
   answer->outcome = outcome;
   answer->error = g_strdup(error);
   return answer;
@@ -349,14 +394,30 @@ static void probe_free(AdProbe *probe)
   g_free(probe);
 }
 
+/* Cancels the libunbound question a query waits for, if any.  After a
+ * successful cancel libunbound never calls on_ub_result for it. */
+static void query_cancel(Query *query)
+{
+  if (query->ub_pending && query->backend && query->backend->ctx)
+    (void) ub_cancel(query->backend->ctx, query->async_id);
+  query->ub_pending = FALSE;
+}
+
+static void query_clear(Query *query)
+{
+  g_clear_pointer(&query->answer, dks_dns_answer_free);
+  g_clear_pointer(&query->walk_name, g_free);
+}
+
 static void lookup_free(Lookup *lookup)
 {
   if (!lookup)
     return;
   destroy_source(&lookup->timeout_source);
   probe_free(lookup->probe);
+  query_clear(&lookup->query);
+  query_clear(&lookup->twin);
   dks_dns_answer_free(lookup->answer);
-  g_free(lookup->walk_name);
   g_free(lookup->qname);
   g_free(lookup);
 }
@@ -374,13 +435,21 @@ static void schedule_delivery(DksResolver *resolver)
   g_source_attach(resolver->deliver_source, resolver->main_context);
 }
 
-/* Ends a lookup: it leaves the in-flight set and waits for delivery. */
+/* Ends a lookup with answer (owned; it may be one a query holds): it
+ * leaves the in-flight set, stops asking, and waits for delivery. */
 static void lookup_finish(Lookup *lookup, DksDnsAnswer *answer)
 {
   DksResolver *resolver = lookup->resolver;
   g_hash_table_remove(resolver->in_flight, lookup);
   destroy_source(&lookup->timeout_source);
   g_clear_pointer(&lookup->probe, probe_free);
+  Query *queries[] = { &lookup->query, &lookup->twin };
+  for (guint i = 0; i < G_N_ELEMENTS(queries); i++) {
+    query_cancel(queries[i]);
+    if (queries[i]->answer == answer)
+      queries[i]->answer = NULL;
+    query_clear(queries[i]);
+  }
   if (lookup->answer != answer)
     dks_dns_answer_free(lookup->answer);
   answer->elapsed_us = g_get_monotonic_time() - lookup->started_us;
@@ -389,32 +458,84 @@ static void lookup_finish(Lookup *lookup, DksDnsAnswer *answer)
   schedule_delivery(resolver);
 }
 
-/* Ends a lookup with the answer it holds, and the AD bit its probe saw. */
-static void lookup_finish_held(Lookup *lookup)
+/* The note for an answer from backend: set when the resolver has a
+ * validator that the path check ruled out, and the answer is the plain
+ * context's. */
+static const char *path_note(const DksResolver *resolver, const Backend *backend)
 {
-  DksDnsAnswer *answer = lookup->answer;
-  if (lookup->probe)
+  if (backend != &resolver->main || !resolver->validator ||
+      resolver->path.state != PATH_NOT_SECURE)
+    return NULL;
+  return resolver->path.note;
+}
+
+/* "The check did not finish in time": for a lookup whose own timeout came
+ * first, and for the check's timeout itself. */
+static char *path_late_note(const DksResolver *resolver)
+{
+  return g_strdup_printf("the resolver did not answer the DNSSEC check (%s) within %u ms, "
+                         "so answers could not be validated", resolver->path.what,
+                         resolver->timeout_ms);
+}
+
+/* Ends a lookup with what one of its queries holds, the AD bit its probe
+ * saw (for the plain context's answer) and note, or the path check's note
+ * when note is NULL. */
+static void lookup_deliver(Lookup *lookup, Query *from, const char *note)
+{
+  DksDnsAnswer *answer = g_steal_pointer(&from->answer);
+  if (from == &lookup->query && lookup->probe)
     answer->resolver_ad = lookup->probe->ad;
+  if (!note)
+    note = path_note(lookup->resolver, from->backend);
+  g_free(answer->dnssec_note);
+  answer->dnssec_note = g_strdup(note);
   lookup_finish(lookup, answer);
 }
 
-/* libunbound has said its last word on the lookup (the chain walk
- * included): it ends now, or when the AD probe is back. */
-static void lookup_answered(Lookup *lookup, DksDnsAnswer *answer)
+/* The query whose answer the lookup delivers, or NULL while the path check
+ * has not said whether that is the validator's or the plain one. */
+static Query *lookup_pick(Lookup *lookup)
 {
-  if (lookup->answer != answer)
-    dks_dns_answer_free(lookup->answer);
-  lookup->answer = answer;
-  g_clear_pointer(&lookup->walk_name, g_free);
-  if (lookup->probe && !lookup->probe->done)
-    return; /* on_probe_readable, on_probe_resend or the timeout ends it */
-  lookup_finish_held(lookup);
+  if (!lookup->twin.backend)
+    return &lookup->query;
+  switch (lookup->resolver->path.state) {
+  case PATH_SECURE: return &lookup->twin;
+  case PATH_NOT_SECURE: return &lookup->query;
+  case PATH_UNASKED:
+  case PATH_CHECKING: break;
+  }
+  return NULL;
 }
 
-/* Ends a lookup whose chain walk holds the answer. */
-static void lookup_finish_walk(Lookup *lookup)
+/* Ends the lookup when everything its answer needs is in: the picked
+ * query's answer, and for the plain one the AD probe's reply. */
+static void lookup_try_finish(Lookup *lookup)
 {
-  lookup_answered(lookup, lookup->answer);
+  Query *pick = lookup_pick(lookup);
+  if (!pick || !pick->done)
+    return;
+  if (pick == &lookup->query && lookup->probe && !lookup->probe->done)
+    return; /* on_probe_readable, on_probe_resend or the timeout ends it */
+  lookup_deliver(lookup, pick, NULL);
+}
+
+/* libunbound has said its last word on the query (the chain walk
+ * included). */
+static void query_answered(Query *query, DksDnsAnswer *answer)
+{
+  if (query->answer != answer)
+    dks_dns_answer_free(query->answer);
+  query->answer = answer;
+  g_clear_pointer(&query->walk_name, g_free);
+  query->done = TRUE;
+  lookup_try_finish(query->lookup);
+}
+
+/* Ends a query whose chain walk holds the answer. */
+static void query_finish_walk(Query *query)
+{
+  query_answered(query, query->answer);
 }
 
 static void resolver_destroy(DksResolver *resolver);
@@ -442,17 +563,17 @@ static gboolean deliver_finished(gpointer data)
 
 static void on_ub_result(void *data, int err, struct ub_result *result);
 
-/* Asks libunbound for (name, type) on the lookup's backend; FALSE with the
+/* Asks libunbound for (name, type) on the query's backend; FALSE with the
  * reason in *why when it refuses. */
-static gboolean lookup_ask(Lookup *lookup, const char *name, int rrtype, char **why)
+static gboolean query_ask(Query *query, const char *name, int rrtype, char **why)
 {
-  int err = ub_resolve_async(lookup->backend->ctx, name, rrtype, RR_CLASS_IN, lookup,
-                             on_ub_result, &lookup->async_id);
+  int err = ub_resolve_async(query->backend->ctx, name, rrtype, RR_CLASS_IN, query,
+                             on_ub_result, &query->async_id);
   if (err != 0) {
     *why = g_strdup_printf("libunbound: %s", ub_strerror(err));
     return FALSE;
   }
-  lookup->ub_pending = TRUE;
+  query->ub_pending = TRUE;
   return TRUE;
 }
 
@@ -472,39 +593,39 @@ static gboolean chain_has_name(const DksDnsAnswer *answer, const char *name)
 
 /* Asks for the CNAME of the chain's current end; FALSE when that cannot
  * even be asked (the walk then ends with what it has). */
-static gboolean walk_ask(Lookup *lookup)
+static gboolean walk_ask(Query *query)
 {
   g_autofree char *why = NULL;
-  return lookup_ask(lookup, lookup->walk_name, RR_TYPE_CNAME, &why);
+  return query_ask(query, query->walk_name, RR_TYPE_CNAME, &why);
 }
 
 /* libunbound's SERVFAIL may hide a CNAME loop: start walking the chain
  * from its last known name.  FALSE when no walk could start. */
-static gboolean walk_start(Lookup *lookup, DksDnsAnswer *answer)
+static gboolean walk_start(Query *query, DksDnsAnswer *answer)
 {
   const GPtrArray *chain = answer->cname_chain;
   const char *from = chain->len > 0
       ? ((const DksCnameHop *) g_ptr_array_index(chain, chain->len - 1))->target
       : answer->qname;
-  lookup->answer = answer;
-  lookup->walk_name = g_strdup(from);
-  if (walk_ask(lookup))
+  query->answer = answer;
+  query->walk_name = g_strdup(from);
+  if (walk_ask(query))
     return TRUE;
-  lookup->answer = NULL;
-  g_clear_pointer(&lookup->walk_name, g_free);
+  query->answer = NULL;
+  g_clear_pointer(&query->walk_name, g_free);
   return FALSE;
 }
 
 /* The CNAME of walk_name, copied out of a CNAME query's result, or NULL
  * when there is none (the chain ends here, or the query failed too). */
-static DksCnameHop *walk_hop(const Lookup *lookup, const struct ub_result *result)
+static DksCnameHop *walk_hop(const Query *query, const struct ub_result *result)
 {
   if (!result || result->rcode != RCODE_NOERROR || !result->answer_packet ||
       result->answer_len <= 0)
     return NULL;
   g_autoptr(DksDnsPacket) pkt = dks_dns_packet_parse(result->answer_packet,
                                                      (gsize) result->answer_len,
-                                                     lookup->walk_name, NULL);
+                                                     query->walk_name, NULL);
   if (!pkt || pkt->cname_chain->len == 0)
     return NULL;
   const DksCnameHop *first = g_ptr_array_index(pkt->cname_chain, 0);
@@ -518,31 +639,31 @@ static DksCnameHop *walk_hop(const Lookup *lookup, const struct ub_result *resul
 /* One step of the walk: a hop that comes back to a name already seen is a
  * loop, one past DKS_MAX_CNAME_HOPS a chain too long (both CNAME_LOOP);
  * no hop at all means the chain ends and the SERVFAIL was real. */
-static void walk_step(Lookup *lookup, const struct ub_result *result)
+static void walk_step(Query *query, const struct ub_result *result)
 {
-  DksDnsAnswer *answer = lookup->answer;
-  DksCnameHop *hop = walk_hop(lookup, result);
+  DksDnsAnswer *answer = query->answer;
+  DksCnameHop *hop = walk_hop(query, result);
   if (!hop) {
-    lookup_finish_walk(lookup);
+    query_finish_walk(query);
     return;
   }
   if (answer->cname_chain->len >= DKS_MAX_CNAME_HOPS) {
     dks_cname_hop_free(hop);
     answer->outcome = DKS_DNS_CNAME_LOOP;
-    lookup_finish_walk(lookup);
+    query_finish_walk(query);
     return;
   }
   gboolean loops = chain_has_name(answer, hop->target);
-  g_free(lookup->walk_name);
-  lookup->walk_name = g_strdup(hop->target);
+  g_free(query->walk_name);
+  query->walk_name = g_strdup(hop->target);
   g_ptr_array_add(answer->cname_chain, hop);
   if (loops) {
     answer->outcome = DKS_DNS_CNAME_LOOP;
-    lookup_finish_walk(lookup);
+    query_finish_walk(query);
     return;
   }
-  if (!walk_ask(lookup))
-    lookup_finish_walk(lookup);
+  if (!walk_ask(query))
+    query_finish_walk(query);
 }
 
 static gboolean worth_walking(const DksDnsAnswer *answer)
@@ -554,69 +675,205 @@ static gboolean worth_walking(const DksDnsAnswer *answer)
 /* libunbound's callback, run from ub_process() on the main context. */
 static void on_ub_result(void *data, int err, struct ub_result *result)
 {
-  Lookup *lookup = data;
-  lookup->ub_pending = FALSE;
-  if (lookup->walk_name) {
-    walk_step(lookup, err == 0 ? result : NULL);
+  Query *query = data;
+  query->ub_pending = FALSE;
+  if (query->walk_name) {
+    walk_step(query, err == 0 ? result : NULL);
     ub_resolve_free(result);
     return;
   }
-  DksDnsAnswer *answer = answer_new(lookup);
+  DksDnsAnswer *answer = answer_new(query->lookup, query->backend);
   if (err != 0) {
     answer->outcome = DKS_DNS_ERROR;
     answer->error = g_strdup_printf("libunbound: %s", ub_strerror(err));
   } else if (result) {
-    answer_fill(lookup->backend, answer, result);
+    answer_fill(query->backend, answer, result);
   } else {
     answer->outcome = DKS_DNS_ERROR;
     answer->error = g_strdup("libunbound returned no result");
   }
   ub_resolve_free(result);
-  if (worth_walking(answer) && walk_start(lookup, answer))
+  if (worth_walking(answer) && walk_start(query, answer))
     return;
-  lookup_answered(lookup, answer);
-}
-
-/* Cancels the libunbound query a lookup waits for, if any.  After a
- * successful cancel libunbound never calls on_ub_result for it. */
-static void lookup_cancel_query(Lookup *lookup)
-{
-  if (lookup->ub_pending && lookup->backend->ctx)
-    (void) ub_cancel(lookup->backend->ctx, lookup->async_id);
-  lookup->ub_pending = FALSE;
+  query_answered(query, answer);
 }
 
 static gboolean on_lookup_timeout(gpointer data)
 {
   Lookup *lookup = data;
   DksResolver *resolver = lookup->resolver;
-  lookup_cancel_query(lookup);
   g_clear_pointer(&lookup->timeout_source, g_source_unref);
-  if (lookup->answer) {
+  query_cancel(&lookup->query);
+  query_cancel(&lookup->twin);
+  Query *pick = lookup_pick(lookup);
+  if (pick && pick->answer) {
     /* libunbound answered: a chain walk or the AD probe is cut short (the
      * SERVFAIL was an answer; the walk only adds what it has learnt) */
-    lookup_finish_held(lookup);
+    lookup_deliver(lookup, pick, NULL);
+    return G_SOURCE_REMOVE;
+  }
+  if (pick != &lookup->query && lookup->query.answer) {
+    /* the validator is late, or the path check is: the resolver's own
+     * answer, not validated, and why */
+    g_autofree char *note = pick
+        ? g_strdup_printf("DNSSEC validation did not finish within %u ms, so this answer "
+                          "(the resolver's own) could not be validated", resolver->timeout_ms)
+        : path_late_note(resolver);
+    lookup_deliver(lookup, &lookup->query, note);
     return G_SOURCE_REMOVE;
   }
   g_autofree char *text = g_strdup_printf("no answer within %u ms", resolver->timeout_ms);
-  lookup_finish(lookup, answer_new_failed(lookup, DKS_DNS_TIMEOUT, text));
+  DksDnsAnswer *answer = answer_new_failed(lookup, lookup->query.backend, DKS_DNS_TIMEOUT,
+                                           text);
+  answer->dnssec_note = g_strdup(path_note(resolver, lookup->query.backend));
+  lookup_finish(lookup, answer);
   return G_SOURCE_REMOVE;
 }
 
-/* Fails every lookup in flight on a backend: libunbound's background
+/* ------------------------------------------------- the DNSSEC path check */
+
+/* The check has spoken (note: owned, for PATH_NOT_SECURE): the lookups
+ * that waited for it end when their chosen answer is in. */
+static void path_settle(DksResolver *resolver, PathState state, char *note)
+{
+  PathCheck *path = &resolver->path;
+  path->state = state;
+  g_free(path->note);
+  path->note = note;
+  destroy_source(&path->timeout);
+  GList *lookups = g_hash_table_get_keys(resolver->in_flight);
+  for (GList *l = lookups; l; l = l->next) {
+    Lookup *lookup = l->data;
+    if (!lookup->twin.backend)
+      continue;
+    if (state == PATH_NOT_SECURE)
+      query_cancel(&lookup->twin); /* its answer will not be used */
+    lookup_try_finish(lookup);
+  }
+  g_list_free(lookups);
+}
+
+/* The check could not be made: libunbound failed (why). */
+static char *path_error_note(const PathCheck *path, const char *why)
+{
+  return g_strdup_printf("the DNSSEC check of the resolver (asking it for %s) failed: %s, "
+                         "so answers could not be validated", path->what, why);
+}
+
+/* Why the probe name's DNSKEY did not come back secure. */
+static char *path_failure_note(const PathCheck *path, int err,
+                               const struct ub_result *result)
+{
+  if (err != 0 || !result) {
+    g_autofree char *why = g_strdup_printf("libunbound: %s",
+                                           err != 0 ? ub_strerror(err) : "no result");
+    return path_error_note(path, why);
+  }
+  g_autofree char *why = NULL;
+  if (result->why_bogus)
+    why = g_strdup_printf("libunbound says: %s", result->why_bogus);
+  else if (result->rcode != RCODE_NOERROR)
+    why = g_strdup_printf("the resolver answered %s", dks_dns_rcode_name(result->rcode));
+  else if (!result->havedata)
+    why = g_strdup("no DNSKEY came back");
+  else
+    why = g_strdup("the DNSKEY came back unsigned");
+  return g_strdup_printf("the resolver does not pass DNSSEC records (%s did not validate "
+                         "through it), so answers could not be validated; %s", path->what,
+                         why);
+}
+
+static void on_path_result(void *data, int err, struct ub_result *result)
+{
+  DksResolver *resolver = data;
+  resolver->path.ub_pending = FALSE;
+  gboolean secure = err == 0 && result && result->secure;
+  char *note = secure ? NULL : path_failure_note(&resolver->path, err, result);
+  ub_resolve_free(result);
+  path_settle(resolver, secure ? PATH_SECURE : PATH_NOT_SECURE, note);
+}
+
+/* A check that does not answer in time counts as a path without DNSSEC. */
+static gboolean on_path_timeout(gpointer data)
+{
+  DksResolver *resolver = data;
+  PathCheck *path = &resolver->path;
+  g_clear_pointer(&path->timeout, g_source_unref); /* removed by returning */
+  if (path->ub_pending)
+    (void) ub_cancel(resolver->validator->ctx, path->async_id);
+  path->ub_pending = FALSE;
+  path_settle(resolver, PATH_NOT_SECURE, path_late_note(resolver));
+  return G_SOURCE_REMOVE;
+}
+
+/* Asks the validator for the probe name's DNSKEY, once per resolver, with
+ * the first lookup (so a resolver that is never used sends nothing). */
+static void path_check_start(DksResolver *resolver)
+{
+  PathCheck *path = &resolver->path;
+  path->state = PATH_CHECKING;
+  int err = ub_resolve_async(resolver->validator->ctx, path->name, RR_TYPE_DNSKEY,
+                             RR_CLASS_IN, resolver, on_path_result, &path->async_id);
+  if (err != 0) {
+    path_settle(resolver, PATH_NOT_SECURE, path_failure_note(path, err, NULL));
+    return;
+  }
+  path->ub_pending = TRUE;
+  path->timeout = g_timeout_source_new(resolver->timeout_ms);
+  g_source_set_callback(path->timeout, on_path_timeout, resolver, NULL);
+  g_source_set_static_name(path->timeout, "dkimscope dns DNSSEC path check timeout");
+  g_source_attach(path->timeout, resolver->main_context);
+}
+
+/* Which contexts a lookup on the resolver's own backend asks, when it has
+ * a validator: both while the check runs, then the one the check chose. */
+static void lookup_route(Lookup *lookup)
+{
+  DksResolver *resolver = lookup->resolver;
+  if (lookup->query.backend != &resolver->main || !resolver->validator)
+    return;
+  if (resolver->path.state == PATH_UNASKED)
+    path_check_start(resolver);
+  switch (resolver->path.state) {
+  case PATH_CHECKING:
+    lookup->twin.backend = resolver->validator;
+    break;
+  case PATH_SECURE:
+    lookup->query.backend = resolver->validator;
+    break;
+  case PATH_UNASKED:
+  case PATH_NOT_SECURE:
+    break;
+  }
+}
+
+/* ------------------------------------------------- the backends' events */
+
+/* Fails every question in flight on a backend: libunbound's background
  * worker is gone. */
 static void fail_in_flight(Backend *backend, const char *why)
 {
-  GList *lookups = g_hash_table_get_keys(backend->resolver->in_flight);
+  DksResolver *resolver = backend->resolver;
+  if (backend == resolver->validator && resolver->path.state == PATH_CHECKING) {
+    resolver->path.ub_pending = FALSE;
+    path_settle(resolver, PATH_NOT_SECURE, path_error_note(&resolver->path, why));
+  }
+  GList *lookups = g_hash_table_get_keys(resolver->in_flight);
   for (GList *l = lookups; l; l = l->next) {
     Lookup *lookup = l->data;
-    if (lookup->backend != backend)
-      continue;
-    lookup_cancel_query(lookup);
-    if (lookup->answer)
-      lookup_finish_held(lookup); /* the SERVFAIL it holds stays the answer */
-    else
-      lookup_finish(lookup, answer_new_failed(lookup, DKS_DNS_ERROR, why));
+    Query *queries[] = { &lookup->query, &lookup->twin };
+    for (guint i = 0; i < G_N_ELEMENTS(queries); i++) {
+      Query *query = queries[i];
+      if (!g_hash_table_contains(resolver->in_flight, lookup))
+        break; /* the other query's end ended the lookup */
+      if (query->backend != backend || query->done)
+        continue;
+      query_cancel(query);
+      /* a SERVFAIL the walk holds stays the answer */
+      query_answered(query, query->answer ? query->answer
+                                          : answer_new_failed(lookup, backend,
+                                                              DKS_DNS_ERROR, why));
+    }
   }
   g_list_free(lookups);
 }
@@ -629,8 +886,8 @@ static gboolean on_ub_readable(gint fd, GIOCondition condition, gpointer data)
   int err = ub_process(backend->ctx);
   if (err != 0) {
     g_autofree char *why = g_strdup_printf("libunbound: %s", ub_strerror(err));
+    g_clear_pointer(&backend->fd_source, g_source_unref); /* removed by returning */
     fail_in_flight(backend, why);
-    g_clear_pointer(&backend->fd_source, g_source_unref);
     return G_SOURCE_REMOVE;
   }
   return G_SOURCE_CONTINUE;
@@ -654,8 +911,7 @@ static gboolean on_probe_readable(GSocket *socket, GIOCondition condition, gpoin
     probe->ad = pkt && pkt->authentic_data; /* a malformed reply vouches for nothing */
   }
   probe_stop(probe); /* a reply, or the resolver refused the port */
-  if (lookup->answer && !lookup->walk_name)
-    lookup_finish_held(lookup); /* frees the probe; nothing after this */
+  lookup_try_finish(lookup); /* may free the probe; nothing after this */
   return G_SOURCE_REMOVE;
 }
 
@@ -677,8 +933,7 @@ static gboolean on_probe_resend(gpointer data)
   }
   g_clear_pointer(&probe->resend, g_source_unref); /* removed by returning */
   probe_stop(probe);
-  if (lookup->answer && !lookup->walk_name)
-    lookup_finish_held(lookup);
+  lookup_try_finish(lookup);
   return G_SOURCE_REMOVE;
 }
 
@@ -686,7 +941,7 @@ static gboolean on_probe_resend(gpointer data)
  * any failure just means no AD bit. */
 static void probe_start(Lookup *lookup)
 {
-  GSocketAddress *server = lookup->backend->ad_server;
+  GSocketAddress *server = lookup->query.backend->ad_server;
   if (!server)
     return;
   AdProbe *probe = g_new0(AdProbe, 1);
@@ -718,15 +973,17 @@ static Lookup *lookup_new(DksResolver *resolver, Backend *backend,
 {
   Lookup *lookup = g_new0(Lookup, 1);
   lookup->resolver = resolver;
-  lookup->backend = backend;
+  lookup->query.lookup = lookup;
+  lookup->query.backend = backend;
+  lookup->twin.lookup = lookup;
   lookup->callback = callback;
   lookup->user_data = user_data;
   lookup->started_us = g_get_monotonic_time();
   return lookup;
 }
 
-/* Starts a TXT lookup on a backend; any failure to start still ends in
- * exactly one (later) callback. */
+/* Starts a TXT lookup on a backend (and its twin); any failure to start
+ * still ends in exactly one (later) callback. */
 static void lookup_start(Lookup *lookup, const char *qname)
 {
   DksResolver *resolver = lookup->resolver;
@@ -734,20 +991,27 @@ static void lookup_start(Lookup *lookup, const char *qname)
   lookup->qname = dks_dns_name_canonical(qname, &error);
   if (!lookup->qname) {
     lookup->qname = g_strdup(qname);
-    lookup_finish(lookup, answer_new_failed(lookup, DKS_DNS_ERROR, error->message));
+    lookup_finish(lookup, answer_new_failed(lookup, lookup->query.backend, DKS_DNS_ERROR,
+                                            error->message));
     return;
   }
+  lookup_route(lookup);
   g_autofree char *why = NULL;
-  if (!lookup_ask(lookup, lookup->qname, RR_TYPE_TXT, &why)) {
-    lookup_finish(lookup, answer_new_failed(lookup, DKS_DNS_ERROR, why));
+  if (!query_ask(&lookup->query, lookup->qname, RR_TYPE_TXT, &why)) {
+    lookup_finish(lookup, answer_new_failed(lookup, lookup->query.backend, DKS_DNS_ERROR,
+                                            why));
     return;
   }
   g_hash_table_add(resolver->in_flight, lookup);
-  probe_start(lookup);
   lookup->timeout_source = g_timeout_source_new(resolver->timeout_ms);
   g_source_set_callback(lookup->timeout_source, on_lookup_timeout, lookup, NULL);
   g_source_set_static_name(lookup->timeout_source, "dkimscope dns timeout");
   g_source_attach(lookup->timeout_source, resolver->main_context);
+  probe_start(lookup);
+  g_autofree char *twin_why = NULL;
+  if (lookup->twin.backend && !query_ask(&lookup->twin, lookup->qname, RR_TYPE_TXT, &twin_why))
+    query_answered(&lookup->twin, answer_new_failed(lookup, lookup->twin.backend,
+                                                    DKS_DNS_ERROR, twin_why));
 }
 
 void dks_resolver_lookup_txt(DksResolver *resolver, const char *qname,
@@ -1216,8 +1480,10 @@ static char *dig_server_text(const char *addr, guint port)
   return g_strdup_printf(" @%s -p %u", addr, port);
 }
 
-static gboolean resolver_setup_forward(DksResolver *resolver,
-                                       const DksResolverConfig *config, GError **error)
+/* Points backend (the resolver's own context, or its validator) at the
+ * --resolver address. */
+static gboolean resolver_setup_forward(Backend *backend, const DksResolverConfig *config,
+                                       GError **error)
 {
   const char *addr = config->forward_addr;
   if (!addr || !*addr || strpbrk(addr, "@# \t")) {
@@ -1236,17 +1502,17 @@ static gboolean resolver_setup_forward(DksResolver *resolver,
   /* Forwarding to 127.0.0.1 needs no do-not-query-localhost change: that
    * list only filters the iterator's own targets, and the library's
    * default for it is "no" anyway. */
-  int err = ub_ctx_set_fwd(resolver->main.ctx, target);
+  int err = ub_ctx_set_fwd(backend->ctx, target);
   if (err != 0) {
     g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                 "resolver address: want an IPv4 or IPv6 address, have '%s' (%s)",
                 addr, ub_strerror(err));
     return FALSE;
   }
-  resolver->main.description = g_strdup_printf("resolver %s", target);
-  g_free(resolver->main.dig_server);
-  resolver->main.dig_server = dig_server_text(addr, port);
-  backend_ask_for_ad(&resolver->main, addr, port);
+  backend->description = g_strdup_printf("resolver %s", target);
+  g_free(backend->dig_server);
+  backend->dig_server = dig_server_text(addr, port);
+  backend_ask_for_ad(backend, addr, port);
   return TRUE;
 }
 
@@ -1290,9 +1556,11 @@ static char *servers_text(const GPtrArray *servers)
   return g_string_free(g_steal_pointer(&text), FALSE);
 }
 
-static gboolean resolver_setup_system(DksResolver *resolver, GError **error)
+/* Points backend (the resolver's own context, or its validator) at the
+ * resolvers of /etc/resolv.conf. */
+static gboolean resolver_setup_system(Backend *backend, GError **error)
 {
-  int err = ub_ctx_resolvconf(resolver->main.ctx, NULL);
+  int err = ub_ctx_resolvconf(backend->ctx, NULL);
   if (err != 0) {
     g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
                 "cannot use the system resolver from /etc/resolv.conf: %s%s%s",
@@ -1300,7 +1568,7 @@ static gboolean resolver_setup_system(DksResolver *resolver, GError **error)
                 err == UB_READFILE ? g_strerror(errno) : "");
     return FALSE;
   }
-  err = ub_ctx_hosts(resolver->main.ctx, NULL);
+  err = ub_ctx_hosts(backend->ctx, NULL);
   if (err != 0 && err != UB_READFILE) { /* no /etc/hosts is fine */
     g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
                 "cannot read /etc/hosts for the system resolver: %s", ub_strerror(err));
@@ -1308,11 +1576,10 @@ static gboolean resolver_setup_system(DksResolver *resolver, GError **error)
   }
   g_autoptr(GPtrArray) servers = resolv_conf_servers("/etc/resolv.conf");
   g_autofree char *text = servers_text(servers);
-  resolver->main.description = g_strdup_printf("system resolver (%s)", text);
-  g_free(resolver->main.dig_server);
-  resolver->main.dig_server = dig_server_text(g_ptr_array_index(servers, 0),
-                                              DEFAULT_DNS_PORT);
-  backend_ask_for_ad(&resolver->main, g_ptr_array_index(servers, 0), DEFAULT_DNS_PORT);
+  backend->description = g_strdup_printf("system resolver (%s)", text);
+  g_free(backend->dig_server);
+  backend->dig_server = dig_server_text(g_ptr_array_index(servers, 0), DEFAULT_DNS_PORT);
+  backend_ask_for_ad(backend, g_ptr_array_index(servers, 0), DEFAULT_DNS_PORT);
   return TRUE;
 }
 
@@ -1392,18 +1659,22 @@ typedef enum {
   ANCHOR_BIND,      /* BIND's trusted-keys / trust-anchors clause */
 } AnchorFormat;
 
-/* The anchor file a context validates with, or NULL: an explicit file in
- * every mode; the root's own anchor only for a context that iterates from
- * the real root (a private root is not signed with the root's key). */
-static const char *trust_anchor_for(const DksResolver *resolver, gboolean iterating)
+/* The anchor file the resolver validates with, or NULL: an explicit file
+ * in every mode; else the default (root) anchor when it is installed,
+ * except offline and with a private root (which is not signed with the
+ * root's key).  SYSTEM and FORWARD use the default one only through the
+ * path check (resolver_setup_validator). */
+static const char *trust_anchor_for(const DksResolver *resolver)
 {
-  const char *anchor = resolver->config.trust_anchor;
-  if (anchor)
-    return strcmp(anchor, TRUST_ANCHOR_NONE) == 0 ? NULL : anchor;
-  if (iterating && !resolver->root_addr &&
-      g_file_test(DKS_ROOT_TRUST_ANCHOR, G_FILE_TEST_IS_REGULAR))
-    return DKS_ROOT_TRUST_ANCHOR;
-  return NULL;
+  const DksResolverConfig *config = &resolver->config;
+  if (config->trust_anchor)
+    return strcmp(config->trust_anchor, TRUST_ANCHOR_NONE) == 0 ? NULL
+                                                                 : config->trust_anchor;
+  if (config->mode == DKS_RESOLVER_ZONES || resolver->root_addr)
+    return NULL;
+  const char *fallback = config->default_anchor ? config->default_anchor
+                                                : DKS_ROOT_TRUST_ANCHOR;
+  return g_file_test(fallback, G_FILE_TEST_IS_REGULAR) ? fallback : NULL;
 }
 
 /* What one line of an anchor file says about its format. */
@@ -1614,6 +1885,8 @@ static void config_copy(DksResolverConfig *to, const DksResolverConfig *from)
   to->forward_addr = g_strdup(from->forward_addr);
   to->trust_anchor = g_strdup(from->trust_anchor);
   to->root_server = g_strdup(from->root_server);
+  to->default_anchor = g_strdup(from->default_anchor);
+  to->probe_name = g_strdup(from->probe_name);
   to->zone_files = NULL;
   if (from->zone_files) {
     to->zone_files = g_ptr_array_new_full(from->zone_files->len, g_free);
@@ -1627,7 +1900,43 @@ static void config_clear(DksResolverConfig *config)
   g_clear_pointer(&config->forward_addr, g_free);
   g_clear_pointer(&config->trust_anchor, g_free);
   g_clear_pointer(&config->root_server, g_free);
+  g_clear_pointer(&config->default_anchor, g_free);
+  g_clear_pointer(&config->probe_name, g_free);
   g_clear_pointer(&config->zone_files, g_ptr_array_unref);
+}
+
+/* The path check's name (config.probe_name, "." by default) and how the
+ * notes call its DNSKEY. */
+static gboolean path_check_init(DksResolver *resolver, GError **error)
+{
+  const char *name = resolver->config.probe_name ? resolver->config.probe_name : ".";
+  g_autoptr(GError) why = NULL;
+  resolver->path.name = dks_dns_name_canonical(name, &why);
+  if (!resolver->path.name) {
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                "DNSSEC check name: want a domain name, have '%s': %s", name, why->message);
+    return FALSE;
+  }
+  resolver->path.what = strcmp(resolver->path.name, ".") == 0
+      ? g_strdup("the root's DNSKEY")
+      : g_strdup_printf("the DNSKEY of %s", resolver->path.name);
+  return TRUE;
+}
+
+/* SYSTEM and FORWARD with the default anchor: a second context that asks
+ * the same resolver and validates with anchor; lookups use it once the
+ * path check finds that the resolver passes DNSSEC records. */
+static gboolean resolver_setup_validator(DksResolver *resolver, const char *anchor,
+                                         GError **error)
+{
+  Backend *backend = g_new0(Backend, 1);
+  resolver->validator = backend;
+  backend_init_texts(backend, resolver);
+  if (!backend_start(backend, anchor, FALSE, error))
+    return FALSE;
+  if (resolver->config.mode == DKS_RESOLVER_SYSTEM)
+    return resolver_setup_system(backend, error);
+  return resolver_setup_forward(backend, &resolver->config, error);
 }
 
 static gboolean resolver_setup(DksResolver *resolver, GError **error)
@@ -1642,16 +1951,26 @@ static gboolean resolver_setup(DksResolver *resolver, GError **error)
   if (!zones && config->root_server &&
       !root_server_parse(resolver, config->root_server, error))
     return FALSE;
-  const char *anchor = trust_anchor_for(resolver, config->mode == DKS_RESOLVER_RECURSIVE);
+  if (!path_check_init(resolver, error))
+    return FALSE;
+  const char *anchor = trust_anchor_for(resolver);
+  gboolean via_resolver = config->mode == DKS_RESOLVER_SYSTEM ||
+                          config->mode == DKS_RESOLVER_FORWARD;
+  /* the default anchor only through the path check */
+  gboolean check_path = via_resolver && anchor && !config->trust_anchor;
   backend_init_texts(&resolver->main, resolver);
-  if (!backend_start(&resolver->main, anchor, zones, error))
+  if (!backend_start(&resolver->main, check_path ? NULL : anchor, zones, error))
     return FALSE;
   switch (config->mode) {
   case DKS_RESOLVER_SYSTEM:
-    return resolver_setup_system(resolver, error) && resolver_setup_log(resolver, error);
+    if (!resolver_setup_system(&resolver->main, error) || !resolver_setup_log(resolver, error))
+      return FALSE;
+    break;
   case DKS_RESOLVER_FORWARD:
-    return resolver_setup_forward(resolver, config, error) &&
-           resolver_setup_log(resolver, error);
+    if (!resolver_setup_forward(&resolver->main, config, error) ||
+        !resolver_setup_log(resolver, error))
+      return FALSE;
+    break;
   case DKS_RESOLVER_ZONES:
     return resolver_setup_zones(resolver, config, error);
   case DKS_RESOLVER_RECURSIVE:
@@ -1659,7 +1978,7 @@ static gboolean resolver_setup(DksResolver *resolver, GError **error)
     return backend_setup_iterating(&resolver->main, resolver, error) &&
            resolver_setup_log(resolver, error);
   }
-  return FALSE;
+  return !check_path || resolver_setup_validator(resolver, anchor, error);
 }
 
 DksResolver *dks_resolver_new(const DksResolverConfig *config, GError **error)
@@ -1678,6 +1997,8 @@ DksResolver *dks_resolver_new(const DksResolverConfig *config, GError **error)
     return NULL;
   }
   backend_watch(&resolver->main, resolver->main_context);
+  if (resolver->validator)
+    backend_watch(resolver->validator, resolver->main_context);
   return resolver;
 }
 
@@ -1698,7 +2019,7 @@ static Backend *authoritative_backend(DksResolver *resolver)
   resolver->authoritative = backend;
   backend_init_texts(backend, resolver);
   g_autoptr(GError) error = NULL;
-  if (backend_start(backend, trust_anchor_for(resolver, TRUE), FALSE, &error) &&
+  if (backend_start(backend, trust_anchor_for(resolver), FALSE, &error) &&
       backend_setup_iterating(backend, resolver, &error)) {
     backend_watch(backend, resolver->main_context);
     return backend;
@@ -1727,7 +2048,8 @@ gboolean dks_resolver_lookup_authoritative(DksResolver *resolver, const char *qn
   Lookup *lookup = lookup_new(resolver, backend, callback, user_data);
   if (!backend->ctx) {
     lookup->qname = g_strdup(qname);
-    lookup_finish(lookup, answer_new_failed(lookup, DKS_DNS_ERROR, backend->start_error));
+    lookup_finish(lookup, answer_new_failed(lookup, backend, DKS_DNS_ERROR,
+                                            backend->start_error));
     return TRUE;
   }
   lookup_start(lookup, qname);
@@ -1751,14 +2073,25 @@ static void resolver_destroy(DksResolver *resolver)
   GList *lookups = g_hash_table_get_keys(resolver->in_flight);
   for (GList *l = lookups; l; l = l->next) {
     Lookup *lookup = l->data;
-    lookup_cancel_query(lookup);
+    query_cancel(&lookup->query);
+    query_cancel(&lookup->twin);
     lookup_free(lookup);
   }
   g_list_free(lookups);
   g_hash_table_destroy(resolver->in_flight);
   g_queue_clear_full(&resolver->finished, (GDestroyNotify) lookup_free);
   destroy_source(&resolver->deliver_source);
+  destroy_source(&resolver->path.timeout);
+  if (resolver->path.ub_pending)
+    (void) ub_cancel(resolver->validator->ctx, resolver->path.async_id);
+  g_free(resolver->path.name);
+  g_free(resolver->path.what);
+  g_free(resolver->path.note);
   backend_clear(&resolver->main);
+  if (resolver->validator) {
+    backend_clear(resolver->validator);
+    g_free(resolver->validator);
+  }
   if (resolver->authoritative) {
     backend_clear(resolver->authoritative);
     g_free(resolver->authoritative->start_error);

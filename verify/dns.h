@@ -22,15 +22,33 @@ typedef struct {
                              or its first $ORIGIN */
   guint timeout_ms;       /* per lookup; 5000 when 0 */
   char *trust_anchor;     /* DNSSEC trust anchor file (DS/DNSKEY RRs or
-                             unbound-anchor's file).  NULL: RECURSIVE mode uses
-                             DKS_ROOT_TRUST_ANCHOR when that file exists; the
-                             other modes do not validate and report the
-                             resolver's AD bit instead.  "none": no
-                             validation in any mode. */
+                             unbound-anchor's file).  An explicit file: every
+                             mode validates with it.  "none": no validation
+                             in any mode.  NULL: the default anchor
+                             (default_anchor) when that file exists and no
+                             root_server is set — RECURSIVE and the
+                             authoritative cross-check validate with it;
+                             SYSTEM and FORWARD validate with it only when
+                             the path to the resolver carries DNSSEC
+                             records, which a check tells (probe_name's
+                             DNSKEY asked through a validating context,
+                             started with the first lookup, in parallel
+                             with it); where it does not, they report the
+                             resolver's AD bit and say why in
+                             DksDnsAnswer.dnssec_note.  Without the file
+                             nothing validates in those modes. */
   char *root_server;      /* RECURSIVE and the authoritative cross-check:
                              iterate from this server ("ADDR[@PORT]") instead
                              of the Internet's root servers (private roots,
                              tests); NULL for the real root */
+  char *default_anchor;   /* for tests and packagers: the anchor file used
+                             when trust_anchor is NULL; NULL means
+                             DKS_ROOT_TRUST_ANCHOR */
+  char *probe_name;       /* for tests and packagers: the name whose DNSKEY
+                             SYSTEM and FORWARD ask to check that the
+                             resolver passes DNSSEC records; it must be
+                             signed under default_anchor.  NULL means "."
+                             (the root's DNSKEY, for the root's anchor) */
 } DksResolverConfig;
 
 /* Debian's dns-root-data package installs the root zone's trust anchor here. */
@@ -54,7 +72,9 @@ typedef enum {
   DKS_DNSSEC_INSECURE = 0, /* not signed (normal) */
   DKS_DNSSEC_SECURE,
   DKS_DNSSEC_BOGUS,
-  DKS_DNSSEC_UNCHECKED,    /* no trust anchor configured */
+  DKS_DNSSEC_UNCHECKED,    /* not validated: no trust anchor, or (with
+                              dnssec_note) the resolver's path does not
+                              carry DNSSEC, or validation was too slow */
 } DksDnssec;
 
 typedef struct {
@@ -65,11 +85,19 @@ typedef struct {
   GPtrArray *txt;         /* DksTxtRecord* at the end of the chain */
   DksDnssec dnssec;
   char *why_bogus;        /* libunbound's text, or NULL */
+  char *dnssec_note;      /* SYSTEM and FORWARD with the default anchor:
+                             why this answer was not validated although an
+                             anchor is installed (dnssec is UNCHECKED): "the
+                             resolver does not pass DNSSEC records (...), so
+                             answers could not be validated", or the check or
+                             the validation did not finish within timeout_ms.
+                             NULL otherwise.  For the user, as it is. */
   gboolean resolver_ad;   /* the resolver set the AD bit: it says it
                              validated the answer (meaningful only when we
-                             did not validate ourselves; SYSTEM and FORWARD
-                             then ask the resolver once more, in parallel,
-                             for it, as libunbound drops the upstream bit) */
+                             did not validate ourselves, dnssec UNCHECKED;
+                             SYSTEM and FORWARD then ask the resolver once
+                             more, in parallel, for it, as libunbound drops
+                             the upstream bit) */
   gboolean has_negative_ttl;
   guint32 negative_ttl;   /* NXDOMAIN/NODATA: how long a resolver may cache
                              the negative answer, min(SOA TTL, SOA MINIMUM)
@@ -99,6 +127,8 @@ typedef struct DksResolver DksResolver;
  * zone file, zone name not found, a zone libunbound cannot load — each zone
  * is probed for its SOA here —, bad address, libunbound setup): a program
  * error for tui/ to print; the message names the file and the fix.
+ * Sends nothing and never waits for the network: the SYSTEM/FORWARD DNSSEC
+ * path check (see trust_anchor) starts with the first lookup.
  * Caller frees with dks_resolver_free. */
 DksResolver *dks_resolver_new(const DksResolverConfig *config, GError **error);
 

@@ -4,7 +4,11 @@
  *   test starts on 127.0.0.1 at a free port, reached in FORWARD mode; a
  *   private root (nsd serving tests/dns/root.zone) that RECURSIVE mode and
  *   the authoritative cross-check iterate from, with a caching, validating
- *   unbound daemon in front of it for the cached-answer and AD-bit cases; a
+ *   unbound daemon in front of it for the cached-answer and AD-bit cases; the
+ *   DNSSEC path check of SYSTEM/FORWARD with a default anchor (the signed
+ *   test zone's, standing in for the root's): through that unbound, through
+ *   one that passes no DNSSEC (nsd serving the zone stripped of its
+ *   signatures), and through a server that answers TXT but never DNSKEY; a
  *   UDP socket that never answers, for the timeout, and one that answers
  *   only SERVFAIL, for the CNAME walk's timeout; trust anchor formats; and
  *   the event-loop contract (callbacks later, never inside the lookup call;
@@ -56,6 +60,10 @@ static char *dns_file(const char *name)
 }
 
 #define CONFORMANCE_ZONE "/work/shared/conformance/conformance.zone"
+
+/* For SYSTEM and FORWARD tests that are not about the DNSSEC path check:
+ * no default anchor installed, whatever this machine has. */
+#define NO_DEFAULT_ANCHOR "/nonexistent/root.key"
 
 typedef struct {
   const char *name;
@@ -336,9 +344,8 @@ typedef struct {
   const char *why_bogus; /* part of it, or NULL when there is none */
 } DnssecCase;
 
-static void dnssec_one(DksResolver *resolver, const DnssecCase *c)
+static void dnssec_check(const DksDnsAnswer *answer, const DnssecCase *c)
 {
-  g_autoptr(DksDnsAnswer) answer = lookup_and_wait(resolver, c->qname);
   g_test_message("%s: %s %s %s", c->qname, dks_dns_outcome_name(answer->outcome),
                  dks_dnssec_name(answer->dnssec), answer->why_bogus ? answer->why_bogus : "");
   g_assert_cmpstr(dks_dns_outcome_name(answer->outcome), ==, dks_dns_outcome_name(c->outcome));
@@ -348,6 +355,13 @@ static void dnssec_one(DksResolver *resolver, const DnssecCase *c)
     g_assert_nonnull(strstr(answer->why_bogus, c->why_bogus));
   else
     g_assert_null(answer->why_bogus);
+  g_assert_null(answer->dnssec_note); /* validated, or no anchor wanted */
+}
+
+static void dnssec_one(DksResolver *resolver, const DnssecCase *c)
+{
+  g_autoptr(DksDnsAnswer) answer = lookup_and_wait(resolver, c->qname);
+  dnssec_check(answer, c);
 }
 
 static void test_zones_dnssec(void)
@@ -538,10 +552,11 @@ static void test_free_in_callback(void)
     dks_resolver_lookup_txt(state.resolver, i % 2 ? "a..b" : "direct._domainkey.example.com",
                             free_resolver_in_callback, &state);
   gboolean expired = FALSE;
-  g_timeout_add(5000, set_flag, &expired);
+  guint watchdog = g_timeout_add(5000, set_flag, &expired);
   while (state.resolver && !expired)
     g_main_context_iteration(NULL, TRUE);
   g_assert_null(state.resolver);
+  g_source_remove(watchdog); /* else it writes to this frame after return */
   spin_for(200);
   g_assert_cmpuint(state.calls, ==, 1);
 }
@@ -603,7 +618,8 @@ static void test_thread_default_context(void)
 
 static void test_system_describe(void)
 {
-  DksResolverConfig config = { .mode = DKS_RESOLVER_SYSTEM };
+  DksResolverConfig config = { .mode = DKS_RESOLVER_SYSTEM,
+                               .default_anchor = NO_DEFAULT_ANCHOR };
   g_autoptr(GError) error = NULL;
   g_autoptr(DksResolver) resolver = dks_resolver_new(&config, &error);
   if (!g_file_test("/etc/resolv.conf", G_FILE_TEST_EXISTS)) {
@@ -640,14 +656,22 @@ static void test_config_errors(void)
         .root_server = "127.0.0.1@99999" }, "root server port" },
     { { .mode = DKS_RESOLVER_RECURSIVE, .root_server = "127.0.0.1@" }, "root server port" },
     { { .mode = (DksResolverMode) 42 }, "unknown resolver mode 42" },
+    { { .mode = DKS_RESOLVER_FORWARD, .forward_addr = "127.0.0.1", .probe_name = "a..b" },
+      "DNSSEC check name: want a domain name, have 'a..b'" },
   };
-  for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+  /* an installed default anchor that is unusable fails like a given one */
+  g_autofree char *not_an_anchor = dns_file("example.com.zone");
+  const ConfigErrorCase broken_default = {
+    { .mode = DKS_RESOLVER_FORWARD, .forward_addr = "127.0.0.1",
+      .default_anchor = not_an_anchor }, "want DS or DNSKEY records" };
+  for (guint i = 0; i <= G_N_ELEMENTS(cases); i++) {
+    const ConfigErrorCase *c = i < G_N_ELEMENTS(cases) ? &cases[i] : &broken_default;
     g_autoptr(GError) error = NULL;
-    g_autoptr(DksResolver) resolver = dks_resolver_new(&cases[i].config, &error);
+    g_autoptr(DksResolver) resolver = dks_resolver_new(&c->config, &error);
     g_assert_null(resolver);
     g_assert_nonnull(error);
-    if (!strstr(error->message, cases[i].want))
-      g_error("want '%s' in '%s'", cases[i].want, error->message);
+    if (!strstr(error->message, c->want))
+      g_error("want '%s' in '%s'", c->want, error->message);
   }
 }
 
@@ -678,12 +702,16 @@ static int silent_udp_socket(guint *port)
   return fd;
 }
 
-static void test_timeout(void)
+/* default_anchor: with the DNSSEC path check (which gets no answer
+ * either), or NO_DEFAULT_ANCHOR; either way exactly one TIMEOUT per lookup. */
+static void timeout_one(const char *default_anchor)
 {
   guint port = 0;
   int fd = silent_udp_socket(&port);
   DksResolverConfig config = { .mode = DKS_RESOLVER_FORWARD, .forward_addr = "127.0.0.1",
-                               .forward_port = port, .timeout_ms = 500 };
+                               .forward_port = port, .timeout_ms = 500,
+                               .default_anchor = (char *) default_anchor,
+                               .probe_name = "signed.example" };
   g_autoptr(GError) error = NULL;
   DksResolver *resolver = dks_resolver_new(&config, &error);
   g_assert_no_error(error);
@@ -716,6 +744,13 @@ static void test_timeout(void)
   dks_resolver_free(resolver);
   g_assert_cmpint(g_get_monotonic_time() - free_start, <, 1000 * 1000);
   close(fd);
+}
+
+static void test_timeout(void)
+{
+  timeout_one(NO_DEFAULT_ANCHOR);
+  g_autofree char *anchor = dns_file("signed.example.ds");
+  timeout_one(anchor);
 }
 
 /* ------------------------------------- real DNS servers: nsd, knot, unbound */
@@ -1063,7 +1098,8 @@ static void server_setup(ServerFixture *f, gconstpointer data)
   g_assert_nonnull(f->server.dir);
   daemon_start(&f->server);
   DksResolverConfig config = { .mode = DKS_RESOLVER_FORWARD, .forward_addr = "127.0.0.1",
-                               .forward_port = f->server.port };
+                               .forward_port = f->server.port,
+                               .default_anchor = NO_DEFAULT_ANCHOR };
   g_autoptr(GError) error = NULL;
   f->resolver = dks_resolver_new(&config, &error);
   g_assert_no_error(error);
@@ -1138,9 +1174,42 @@ typedef struct {
   Daemon unbound;    /* pid 0 when not started */
 } Lab;
 
+/* What a lab test wants changed (the test's data; NULL: nothing). */
+typedef struct {
+  gboolean strip_dnssec; /* nsd serves signed.example without its RRSIG, NSEC
+                            and DNSKEY records, and unbound does not
+                            validate: a path that carries no DNSSEC */
+} LabOptions;
+
+static const LabOptions stripped_lab = { .strip_dnssec = TRUE };
+
+/* The zone file without its DNSSEC records (RRSIG, NSEC, NSEC3, DNSKEY),
+ * written to path: what a resolver that strips them hands on. */
+static void write_stripped_zone(const char *source, const char *path)
+{
+  g_autofree char *text = NULL;
+  g_assert_true(g_file_get_contents(source, &text, NULL, NULL));
+  g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+  g_autoptr(GString) out = g_string_new(NULL);
+  guint dropped = 0;
+  for (char **l = lines; *l; l++) {
+    g_auto(GStrv) fields = g_strsplit_set(*l, " \t", 5);
+    gboolean dnssec = g_strv_length(fields) >= 4 && **l != ';' &&
+                      (strcmp(fields[3], "RRSIG") == 0 || strcmp(fields[3], "NSEC") == 0 ||
+                       strcmp(fields[3], "NSEC3") == 0 || strcmp(fields[3], "DNSKEY") == 0);
+    if (dnssec) {
+      dropped++;
+      continue;
+    }
+    g_string_append_printf(out, "%s\n", *l);
+  }
+  g_assert_cmpuint(dropped, >=, 10); /* the file's format is what this expects */
+  g_assert_true(g_file_set_contents(path, out->str, -1, NULL));
+}
+
 static void lab_setup_root(Lab *lab, gconstpointer data)
 {
-  (void) data;
+  const LabOptions *options = data;
   g_autofree char *nsd = server_binary("nsd");
   if (!nsd) {
     lab->skipped = TRUE;
@@ -1155,6 +1224,11 @@ static void lab_setup_root(Lab *lab, gconstpointer data)
   lab->root_zone = g_build_filename(lab->dir, "root.zone", NULL);
   g_assert_true(g_file_set_contents(lab->root_zone, text, -1, NULL));
   lab->signed_zone = dns_file("signed.example.zone");
+  if (options && options->strip_dnssec) {
+    g_autofree char *signed_zone = g_steal_pointer(&lab->signed_zone);
+    lab->signed_zone = g_build_filename(lab->dir, "signed.example.zone", NULL);
+    write_stripped_zone(signed_zone, lab->signed_zone);
+  }
   lab->anchor = dns_file("signed.example.ds");
   lab->zones = (NsdSpec) { .names = { ".", "signed.example" },
                            .paths = { lab->root_zone, lab->signed_zone },
@@ -1178,7 +1252,10 @@ static void lab_setup_unbound(Lab *lab, gconstpointer data)
   lab_setup_root(lab, data);
   if (lab->skipped)
     return;
-  lab->cache_spec = (UnboundSpec) { .root_port = lab->nsd.port, .trust_anchor = lab->anchor };
+  const LabOptions *options = data;
+  gboolean validates = !options || !options->strip_dnssec;
+  lab->cache_spec = (UnboundSpec) { .root_port = lab->nsd.port,
+                                    .trust_anchor = validates ? lab->anchor : NULL };
   lab->unbound = (Daemon) { .binary = g_steal_pointer(&unbound), .foreground_flag = TRUE,
                             .write_config = unbound_config, .spec = &lab->cache_spec,
                             .probe = "." };
@@ -1229,9 +1306,10 @@ typedef struct {
   "chain-hop.example.com>key1._domainkey.example.net"
 #define BIG_KEY_OCTETS 754 /* "v=DKIM1; k=rsa; p=" and a 4096-bit key */
 
-static void live_one(DksResolver *resolver, const LiveCase *c, const char *dig_tail)
+/* Checks a live answer; note: part of its dnssec_note, NULL for none. */
+static void live_check(DksResolver *resolver, const DksDnsAnswer *answer, const LiveCase *c,
+                       const char *dig_tail, const char *note)
 {
-  g_autoptr(DksDnsAnswer) answer = lookup_and_wait(resolver, c->qname);
   g_autofree char *chain = describe_chain(answer->cname_chain);
   g_test_message("%s: %s rcode %d %s ad %d size %zu chain '%s' in %" G_GINT64_FORMAT " us",
                  c->qname, dks_dns_outcome_name(answer->outcome), answer->rcode,
@@ -1263,6 +1341,17 @@ static void live_one(DksResolver *resolver, const LiveCase *c, const char *dig_t
   g_assert_cmpstr(answer->dig_command, ==, want_dig->str);
   if (c->outcome == DKS_DNS_SERVFAIL && c->dnssec != DKS_DNSSEC_BOGUS)
     g_assert_null(answer->error);
+  if (!note)
+    g_assert_null(answer->dnssec_note);
+  else if (!answer->dnssec_note || !strstr(answer->dnssec_note, note))
+    g_error("%s: want '%s' in the note, have '%s'", c->qname, note,
+            answer->dnssec_note ? answer->dnssec_note : "(none)");
+}
+
+static void live_one(DksResolver *resolver, const LiveCase *c, const char *dig_tail)
+{
+  g_autoptr(DksDnsAnswer) answer = lookup_and_wait(resolver, c->qname);
+  live_check(resolver, answer, c, dig_tail, NULL);
 }
 
 /* RECURSIVE: libunbound iterates from the private root itself. */
@@ -1360,7 +1449,8 @@ static void test_truncated_tcp(Lab *lab, gconstpointer data)
   g_assert_true(reply[2] & 0x02); /* TC */
 
   DksResolverConfig config = { .mode = DKS_RESOLVER_FORWARD, .forward_addr = "127.0.0.1",
-                               .forward_port = lab->nsd.port };
+                               .forward_port = lab->nsd.port,
+                               .default_anchor = NO_DEFAULT_ANCHOR };
   g_autoptr(DksResolver) resolver = lab_resolver(&config);
   static const LiveCase big = { "big._domainkey.example.com", DKS_DNS_ANSWER, 0, "",
                                 BIG_KEY_OCTETS, FALSE, DKS_DNSSEC_UNCHECKED, FALSE };
@@ -1397,7 +1487,8 @@ static void test_forward_validating(Lab *lab, gconstpointer data)
 
 /* FORWARD to a validating unbound while dkimscope does not validate: the
  * answer carries unbound's AD bit; what fails validation there is its
- * SERVFAIL.  The same with no anchor given (NULL) and with "none". */
+ * SERVFAIL.  The same with no anchor given (NULL, and no default anchor
+ * installed) and with "none"; no note either way. */
 static void test_forward_resolver_ad(Lab *lab, gconstpointer data)
 {
   (void) data;
@@ -1418,7 +1509,8 @@ static void test_forward_resolver_ad(Lab *lab, gconstpointer data)
   for (guint a = 0; a < G_N_ELEMENTS(anchors); a++) {
     DksResolverConfig config = { .mode = DKS_RESOLVER_FORWARD, .forward_addr = "127.0.0.1",
                                  .forward_port = lab->unbound.port,
-                                 .trust_anchor = (char *) anchors[a] };
+                                 .trust_anchor = (char *) anchors[a],
+                                 .default_anchor = NO_DEFAULT_ANCHOR };
     g_autoptr(DksResolver) resolver = lab_resolver(&config);
     for (guint i = 0; i < G_N_ELEMENTS(cases); i++)
       live_one(resolver, &cases[i], dig);
@@ -1508,10 +1600,227 @@ static void test_cached_negative(Lab *lab, gconstpointer data)
   g_assert_cmpuint(via_fresh->negative_ttl, <=, before->negative_ttl);
   /* asked directly, nsd has the key: the NXDOMAIN above is unbound's cache */
   DksResolverConfig direct = { .mode = DKS_RESOLVER_FORWARD, .forward_addr = "127.0.0.1",
-                               .forward_port = lab->nsd.port };
+                               .forward_port = lab->nsd.port,
+                               .default_anchor = NO_DEFAULT_ANCHOR };
   g_autoptr(DksResolver) at_nsd = lab_resolver(&direct);
   g_autoptr(DksDnsAnswer) at_source = lookup_and_wait(at_nsd, FRESH_NAME);
   g_assert_cmpint(at_source->outcome, ==, DKS_DNS_ANSWER);
+}
+
+/* ------------------------------ the DNSSEC path check (SYSTEM, FORWARD) */
+
+/* The default anchor and the name the check asks for: the signed test
+ * zone stands in for the root, whose real anchor validates nothing here. */
+#define PROBE_NAME "signed.example"
+
+static DksResolverConfig path_check_config(const Lab *lab, guint port)
+{
+  return (DksResolverConfig) { .mode = DKS_RESOLVER_FORWARD, .forward_addr = "127.0.0.1",
+                               .forward_port = port, .default_anchor = lab->anchor,
+                               .probe_name = PROBE_NAME };
+}
+
+/* Starts a lookup of every name at once and waits for all of them. */
+static void lookups_at_once(DksResolver *resolver, const char *const *names, guint n,
+                            DksDnsAnswer **answers)
+{
+  for (guint i = 0; i < n; i++) {
+    answers[i] = NULL;
+    dks_resolver_lookup_txt(resolver, names[i], store_answer, &answers[i]);
+  }
+  g_assert_cmpuint(dks_resolver_pending(resolver), ==, n);
+  g_assert_true(wait_for_lookups(resolver, 20000));
+  for (guint i = 0; i < n; i++)
+    g_assert_nonnull(answers[i]);
+}
+
+static const DnssecCase path_secure_cases[] = {
+  { "good._domainkey.signed.example", DKS_DNS_ANSWER, 0, DKS_DNSSEC_SECURE, NULL },
+  { "nothing._domainkey.signed.example", DKS_DNS_NXDOMAIN, 3, DKS_DNSSEC_SECURE, NULL },
+  { "tampered._domainkey.signed.example", DKS_DNS_SERVFAIL, 0, DKS_DNSSEC_BOGUS,
+    "signature" },
+  { "direct._domainkey.example.com", DKS_DNS_ANSWER, 0, DKS_DNSSEC_INSECURE, NULL },
+};
+
+/* An unbound that passes DNSSEC: the check's DNSKEY is secure, so with no
+ * anchor given the default one validates — lookups made while the check
+ * runs (both contexts asked) and after it (the validator alone). */
+static void test_path_secure(Lab *lab, gconstpointer data)
+{
+  (void) data;
+  if (lab->skipped)
+    return;
+  DksResolverConfig config = path_check_config(lab, lab->unbound.port);
+  g_autoptr(DksResolver) resolver = lab_resolver(&config);
+  enum { N = G_N_ELEMENTS(path_secure_cases) };
+  const char *names[N];
+  for (guint i = 0; i < N; i++)
+    names[i] = path_secure_cases[i].qname;
+  DksDnsAnswer *answers[N];
+  lookups_at_once(resolver, names, N, answers); /* the check starts with them */
+  g_autofree char *describe = g_strdup_printf("resolver 127.0.0.1@%u", lab->unbound.port);
+  for (guint i = 0; i < N; i++) {
+    dnssec_check(answers[i], &path_secure_cases[i]);
+    g_assert_cmpstr(answers[i]->resolver, ==, describe);
+    dks_dns_answer_free(answers[i]);
+  }
+  for (guint i = 0; i < N; i++)
+    dnssec_one(resolver, &path_secure_cases[i]);
+  /* a fresh resolver keeps the default anchor and the probe name */
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DksResolver) fresh = dks_resolver_new_fresh(resolver, &error);
+  g_assert_no_error(error);
+  dnssec_one(fresh, &path_secure_cases[0]);
+  /* "none" still means none: the resolver's AD bit, no note */
+  config.trust_anchor = "none";
+  g_autoptr(DksResolver) unchecked = lab_resolver(&config);
+  g_autoptr(DksDnsAnswer) answer = lookup_and_wait(unchecked, path_secure_cases[0].qname);
+  g_assert_cmpint(answer->dnssec, ==, DKS_DNSSEC_UNCHECKED);
+  g_assert_true(answer->resolver_ad);
+  g_assert_null(answer->dnssec_note);
+}
+
+#define STRIPPED_NOTE \
+  "the resolver does not pass DNSSEC records (the DNSKEY of " PROBE_NAME \
+  " did not validate through it), so answers could not be validated; libunbound says: " \
+  "validation failure <signed.example. DNSKEY IN>"
+
+/* A path that carries no DNSSEC while the anchor says the zone is signed:
+ * validating through it would make every answer bogus.  The check's
+ * DNSKEY does not validate, so lookups get the plain answers, unchecked,
+ * with the note — and the AD bit and everything else as without an
+ * anchor. */
+static void test_path_stripped(Lab *lab, gconstpointer data)
+{
+  (void) data;
+  if (lab->skipped)
+    return;
+  static const LiveCase cases[] = {
+    { "good._domainkey.signed.example", DKS_DNS_ANSWER, 0, "", 66, FALSE,
+      DKS_DNSSEC_UNCHECKED, FALSE },
+    { "tampered._domainkey.signed.example", DKS_DNS_ANSWER, 0, "", 66, FALSE,
+      DKS_DNSSEC_UNCHECKED, FALSE },
+    { "nothing._domainkey.signed.example", DKS_DNS_NXDOMAIN, 3, "", 0, TRUE,
+      DKS_DNSSEC_UNCHECKED, FALSE },
+    { "direct._domainkey.example.com", DKS_DNS_ANSWER, 0, "", 234, FALSE,
+      DKS_DNSSEC_UNCHECKED, FALSE },
+  };
+  enum { N = G_N_ELEMENTS(cases) };
+  DksResolverConfig config = path_check_config(lab, lab->unbound.port);
+  g_autoptr(DksResolver) resolver = lab_resolver(&config);
+  g_autofree char *dig = g_strdup_printf(" TXT QNAME @127.0.0.1 -p %u", lab->unbound.port);
+  const char *names[N];
+  for (guint i = 0; i < N; i++)
+    names[i] = cases[i].qname;
+  DksDnsAnswer *answers[N];
+  lookups_at_once(resolver, names, N, answers); /* while the check runs */
+  for (guint i = 0; i < N; i++) {
+    g_test_message("%s: %s", cases[i].qname, answers[i]->dnssec_note);
+    live_check(resolver, answers[i], &cases[i], dig, STRIPPED_NOTE);
+    dks_dns_answer_free(answers[i]);
+  }
+  for (guint i = 0; i < N; i++) { /* after it */
+    g_autoptr(DksDnsAnswer) answer = lookup_and_wait(resolver, cases[i].qname);
+    live_check(resolver, answer, &cases[i], dig, STRIPPED_NOTE);
+  }
+  /* The false alarm this avoids: the same anchor given explicitly
+   * validates regardless, and the good key turns bogus. */
+  config.trust_anchor = lab->anchor;
+  g_autoptr(DksResolver) always = lab_resolver(&config);
+  static const DnssecCase alarm = { "good._domainkey.signed.example", DKS_DNS_SERVFAIL, 0,
+                                    DKS_DNSSEC_BOGUS, "validation failure" };
+  dnssec_one(always, &alarm);
+}
+
+/* A server on the test's main context that answers TXT queries with one
+ * record and never answers anything else: the check's DNSKEY query gets
+ * no answer, the lookups do. */
+typedef struct {
+  int fd;
+  guint port;
+  guint txt_queries;
+  guint dnskey_queries;
+} TxtOnlyServer;
+
+#define QTYPE_DNSKEY 48
+#define TXT_ONLY_RECORD "v=DKIM1; k=ed25519; p=f7jF5Y8etNYGZGnE+mgnmsagpPjIboVdfa81PsEQdsQ="
+
+static gboolean on_txt_only_query(gint fd, GIOCondition condition, gpointer data)
+{
+  (void) condition;
+  TxtOnlyServer *server = data;
+  guint8 buf[512];
+  struct sockaddr_storage from;
+  socklen_t from_len = sizeof from;
+  ssize_t n = recvfrom(fd, buf, sizeof buf, 0, (struct sockaddr *) &from, &from_len);
+  if (n < 12)
+    return G_SOURCE_CONTINUE;
+  gsize pos = 12;
+  while (pos < (gsize) n && buf[pos] != 0 && buf[pos] < 64)
+    pos += 1u + buf[pos];
+  pos++; /* the root label */
+  if (pos + 4 > (gsize) n)
+    return G_SOURCE_CONTINUE;
+  guint qtype = (guint) (buf[pos] << 8 | buf[pos + 1]);
+  if (qtype == QTYPE_DNSKEY)
+    server->dnskey_queries++;
+  if (qtype != QTYPE_TXT)
+    return G_SOURCE_CONTINUE;
+  server->txt_queries++;
+  pos += 4;
+  const gsize text_len = sizeof TXT_ONLY_RECORD - 1;
+  if (pos + 12 + 1 + text_len > sizeof buf)
+    return G_SOURCE_CONTINUE;
+  buf[2] = (guint8) (0x80 | (buf[2] & 0x01)); /* QR, RD as asked */
+  buf[3] = 0x80;                              /* RA, NOERROR */
+  const guint8 counts[] = { 0, 1, 0, 1, 0, 0, 0, 0 };
+  memcpy(buf + 4, counts, sizeof counts);
+  const guint8 rr[] = { 0xc0, 12, 0, QTYPE_TXT, 0, 1, 0, 0, 1, 44,
+                        0, (guint8) (text_len + 1), (guint8) text_len };
+  memcpy(buf + pos, rr, sizeof rr);
+  memcpy(buf + pos + sizeof rr, TXT_ONLY_RECORD, text_len);
+  (void) sendto(fd, buf, pos + sizeof rr + text_len, 0, (struct sockaddr *) &from,
+                from_len);
+  return G_SOURCE_CONTINUE;
+}
+
+/* The check gets no answer: when it runs out of time it counts as a path
+ * without DNSSEC, and the lookup that waited for it gets the plain answer
+ * within its own timeout; later lookups get theirs at once. */
+static void test_path_timeout(void)
+{
+  TxtOnlyServer server = { .fd = silent_udp_socket(&server.port) };
+  guint watch = g_unix_fd_add(server.fd, G_IO_IN, on_txt_only_query, &server);
+  g_autofree char *anchor = dns_file("signed.example.ds");
+  DksResolverConfig config = { .mode = DKS_RESOLVER_FORWARD, .forward_addr = "127.0.0.1",
+                               .forward_port = server.port, .timeout_ms = 1500,
+                               .default_anchor = anchor, .probe_name = PROBE_NAME };
+  g_autoptr(DksResolver) resolver = lab_resolver(&config);
+  const char *note = "the resolver did not answer the DNSSEC check (the DNSKEY of "
+                     PROBE_NAME ") within 1500 ms, so answers could not be validated";
+  const char *qnames[] = { "first._domainkey.signed.example",
+                           "second._domainkey.signed.example" };
+  for (guint i = 0; i < G_N_ELEMENTS(qnames); i++) {
+    g_autoptr(DksDnsAnswer) answer = lookup_and_wait(resolver, qnames[i]);
+    g_test_message("%s: %s %s after %" G_GINT64_FORMAT " us: %s", qnames[i],
+                   dks_dns_outcome_name(answer->outcome), dks_dnssec_name(answer->dnssec),
+                   answer->elapsed_us, answer->dnssec_note);
+    g_assert_cmpint(answer->outcome, ==, DKS_DNS_ANSWER);
+    g_assert_cmpuint(answer->txt->len, ==, 1);
+    g_assert_cmpint(answer->dnssec, ==, DKS_DNSSEC_UNCHECKED);
+    g_assert_null(answer->why_bogus);
+    g_assert_cmpstr(answer->dnssec_note, ==, note);
+    if (i == 0) { /* it waited for the check, no longer than its timeout */
+      g_assert_cmpint(answer->elapsed_us, >=, 1400 * 1000);
+      g_assert_cmpint(answer->elapsed_us, <, 2000 * 1000);
+    } else {
+      g_assert_cmpint(answer->elapsed_us, <, 1000 * 1000);
+    }
+  }
+  g_assert_cmpuint(server.dnskey_queries, >, 0); /* the check was asked */
+  g_assert_cmpuint(server.txt_queries, >, 0);
+  g_source_remove(watch);
+  close(server.fd);
 }
 
 /* ---------------------------------- a SERVFAIL whose chain walk times out */
@@ -1559,7 +1868,8 @@ static void test_servfail_walk_timeout(void)
   FakeServer fake = { .fd = silent_udp_socket(&fake.port) };
   guint watch = g_unix_fd_add(fake.fd, G_IO_IN, on_fake_query, &fake);
   DksResolverConfig config = { .mode = DKS_RESOLVER_FORWARD, .forward_addr = "127.0.0.1",
-                               .forward_port = fake.port, .timeout_ms = 1500 };
+                               .forward_port = fake.port, .timeout_ms = 1500,
+                               .default_anchor = NO_DEFAULT_ANCHOR };
   g_autoptr(DksResolver) resolver = lab_resolver(&config);
   g_autoptr(DksDnsAnswer) answer = lookup_and_wait(resolver, "x._domainkey.example.com");
   g_test_message("%s after %" G_GINT64_FORMAT " us, %u TXT and %u CNAME queries",
@@ -1738,7 +2048,8 @@ static void test_authoritative_modes(void)
   /* system mode: the cross-check iterates from the real root */
   if (!g_file_test("/etc/resolv.conf", G_FILE_TEST_EXISTS))
     return;
-  DksResolverConfig config = { .mode = DKS_RESOLVER_SYSTEM };
+  DksResolverConfig config = { .mode = DKS_RESOLVER_SYSTEM,
+                               .default_anchor = NO_DEFAULT_ANCHOR };
   g_autoptr(DksResolver) system = lab_resolver(&config);
   g_assert_cmpint(dks_resolver_mode(system), ==, DKS_RESOLVER_SYSTEM);
   g_autoptr(DksDnsAnswer) via_system = bad_name_answer(system);
@@ -1818,5 +2129,10 @@ int main(int argc, char **argv)
              test_forward_resolver_ad, lab_teardown);
   g_test_add("/dns/cache/negative-vs-authoritative", Lab, NULL, lab_setup_unbound,
              test_cached_negative, lab_teardown);
+  g_test_add("/dns/path-check/secure", Lab, NULL, lab_setup_unbound, test_path_secure,
+             lab_teardown);
+  g_test_add("/dns/path-check/stripped", Lab, &stripped_lab, lab_setup_unbound,
+             test_path_stripped, lab_teardown);
+  g_test_add_func("/dns/path-check/timeout", test_path_timeout);
   return g_test_run();
 }
