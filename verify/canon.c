@@ -75,42 +75,127 @@ dks_digest(DksHash hash, const void *data, gsize len, guint8 *out)
   return out_len;
 }
 
-/* ------------------------------------------------------------ body sink */
+/* ---------------------------------------------------------- the hasher */
 
-/* Where canonical body octets go: always counted, then hashed (up to l=) or
- * copied (up to max_len). */
-typedef struct {
-  EVP_MD_CTX *md;     /* NULL when copying */
-  GString *copy;      /* NULL when hashing */
-  gsize copy_max;
+struct DksHasher {
+  EVP_MD_CTX *md;
   gboolean has_limit;
   guint64 limit;
-  guint64 total;      /* canonical length so far */
-  guint64 hashed;     /* octets given to md */
-  gboolean md_failed;
+  guint64 length;   /* octets fed: hashed, or past the limit only counted */
+  gboolean failed;  /* OpenSSL failed, or finished: md takes no more */
+};
+
+/* OpenSSL failed: remember it, and never leave its errors behind for an
+ * unrelated later call to report. */
+static void
+hasher_fail(DksHasher *hasher)
+{
+  hasher->failed = TRUE;
+  ERR_clear_error();
+}
+
+DksHasher *
+dks_hasher_new(DksHash hash)
+{
+  DksHasher *hasher = g_new0(DksHasher, 1);
+
+  hasher->md = EVP_MD_CTX_new();
+  if (hasher->md == NULL ||
+      EVP_DigestInit_ex(hasher->md, hash_md(hash), NULL) != 1)
+    hasher_fail(hasher);
+  return hasher;
+}
+
+void
+dks_hasher_set_limit(DksHasher *hasher, guint64 limit)
+{
+  hasher->has_limit = TRUE;
+  hasher->limit = limit;
+}
+
+void
+dks_hasher_update(DksHasher *hasher, const void *data, gsize len)
+{
+  guint64 take = len;
+
+  if (hasher->has_limit) {
+    guint64 room = hasher->length >= hasher->limit
+                     ? 0 : hasher->limit - hasher->length;
+    take = MIN(take, room);
+  }
+  hasher->length += len;
+  if (hasher->failed || take == 0)
+    return;
+  if (EVP_DigestUpdate(hasher->md, data, (size_t)take) != 1)
+    hasher_fail(hasher);
+}
+
+guint64
+dks_hasher_length(const DksHasher *hasher)
+{
+  return hasher->length;
+}
+
+DksHasher *
+dks_hasher_copy(const DksHasher *hasher)
+{
+  DksHasher *copy = g_new(DksHasher, 1);
+
+  *copy = *hasher;
+  copy->md = EVP_MD_CTX_new();
+  if (hasher->failed || copy->md == NULL ||
+      EVP_MD_CTX_copy_ex(copy->md, hasher->md) != 1)
+    hasher_fail(copy);
+  return copy;
+}
+
+gsize
+dks_hasher_finish(DksHasher *hasher, guint8 *out)
+{
+  guint8 digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+
+  if (hasher->failed)
+    return 0;
+  if (EVP_DigestFinal_ex(hasher->md, digest, &len) != 1 ||
+      len > DKS_HASH_MAX_SIZE) {
+    hasher_fail(hasher);
+    return 0;
+  }
+  hasher->failed = TRUE; /* spent: a finished context takes no updates */
+  memcpy(out, digest, len);
+  return len;
+}
+
+void
+dks_hasher_free(DksHasher *hasher)
+{
+  if (hasher == NULL)
+    return;
+  EVP_MD_CTX_free(hasher->md);
+  g_free(hasher);
+}
+
+/* ------------------------------------------------------------ body sink */
+
+/* Where canonical body octets go: hashed (the hasher counts them and stops
+ * at l=) or copied (up to max_len). */
+typedef struct {
+  DksHasher *hasher;  /* NULL when copying */
+  GString *copy;      /* NULL when hashing */
+  gsize copy_max;
 } BodySink;
 
 static void
 sink_put(BodySink *sink, const char *p, gsize n)
 {
-  guint64 take = n;
-
   if (n == 0)
     return;
-  if (sink->has_limit) {
-    guint64 room = sink->total >= sink->limit ? 0 : sink->limit - sink->total;
-    take = MIN(take, room);
-  }
-  sink->total += n;
-
-  if (sink->md != NULL && take > 0) {
-    if (EVP_DigestUpdate(sink->md, p, (size_t)take) != 1)
-      sink->md_failed = TRUE;
-    sink->hashed += take;
-  }
+  if (sink->hasher != NULL)
+    dks_hasher_update(sink->hasher, p, n);
   if (sink->copy != NULL && sink->copy->len < sink->copy_max) {
     gsize room = sink->copy_max - sink->copy->len;
-    g_string_append_len(sink->copy, p, (gssize)MIN((guint64)room, take));
+    g_string_append_len(sink->copy, p, (gssize)MIN(room, n));
   }
 }
 
@@ -118,7 +203,7 @@ sink_put(BodySink *sink, const char *p, gsize n)
 static gboolean
 sink_done(const BodySink *sink)
 {
-  return sink->copy != NULL && sink->md == NULL &&
+  return sink->copy != NULL && sink->hasher == NULL &&
          sink->copy->len >= sink->copy_max;
 }
 
@@ -238,26 +323,19 @@ void
 dks_body_hash(const char *body, gsize len, DksCanon canon, DksHash hash,
               gboolean has_limit, guint64 limit, DksBodyHash *out)
 {
-  BodySink sink = { .has_limit = has_limit, .limit = limit };
-  unsigned int digest_len = 0;
+  g_autoptr(DksHasher) hasher = dks_hasher_new(hash);
+  BodySink sink = { .hasher = hasher };
 
   memset(out, 0, sizeof *out);
-  sink.md = EVP_MD_CTX_new();
-  if (sink.md == NULL || EVP_DigestInit_ex(sink.md, hash_md(hash), NULL) != 1)
-    sink.md_failed = TRUE;
-  else
-    body_run(body, len, canon, &sink);
-
-  if (!sink.md_failed &&
-      EVP_DigestFinal_ex(sink.md, out->digest, &digest_len) == 1)
-    out->digest_len = digest_len;
-  else
-    ERR_clear_error(); /* digest_len stays 0: no digest can match bh= */
-  EVP_MD_CTX_free(sink.md);
-
-  out->canon_body_len = sink.total;
-  out->hashed_len = sink.hashed;
-  out->l_exceeds_body = has_limit && limit > sink.total;
+  if (has_limit)
+    dks_hasher_set_limit(hasher, limit);
+  body_run(body, len, canon, &sink);
+  /* digest_len stays 0 when OpenSSL failed: no digest can match bh= */
+  out->digest_len = dks_hasher_finish(hasher, out->digest);
+  out->canon_body_len = dks_hasher_length(hasher);
+  out->hashed_len = has_limit ? MIN(out->canon_body_len, limit)
+                              : out->canon_body_len;
+  out->l_exceeds_body = has_limit && limit > out->canon_body_len;
 }
 
 GBytes *

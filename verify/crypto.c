@@ -7,6 +7,7 @@
 #include <string.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/rsa.h>
 #include <openssl/x509.h>
 
 #include "parse/limits.h"
@@ -14,6 +15,10 @@
 #define ED25519_KEY_OCTETS 32u
 #define ED25519_SPKI_OCTETS 44u
 #define ED25519_SIGNATURE_OCTETS 64u
+/* Opening b=: smaller moduli are not worth looking into (no DKIM key is). */
+#define OPEN_MIN_MODULUS_OCTETS 64u
+/* EMSA-PKCS1-v1_5: 00 01, at least 8 octets FF, 00 (RFC 8017 §9.2). */
+#define PKCS1_MIN_PADDING_END 10u
 
 struct DksPublicKey {
   EVP_PKEY *pkey;
@@ -326,4 +331,106 @@ dks_public_key_verify(const DksPublicKey *key, DksHash hash,
   return digest_verify(key->pkey,
                        hash == DKS_HASH_SHA1 ? EVP_sha1() : EVP_sha256(),
                        sig, sig_len, data, len);
+}
+
+/* ------------------------------------------------------ opening b= */
+
+/* The DER DigestInfo prefixes of the two hashes DKIM signs with (RFC 8017
+ * §9.2, note 1); the digest follows them. */
+static const guint8 digest_info_sha256[] = {
+  0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03,
+  0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20 };
+static const guint8 digest_info_sha1[] = {
+  0x30, 0x21, 0x30, 0x09, 0x06, 0x05, 0x2b, 0x0e, 0x03, 0x02, 0x1a, 0x05,
+  0x00, 0x04, 0x14 };
+
+static const struct {
+  DksHash hash;
+  const guint8 *prefix;
+  gsize prefix_len;
+} digest_infos[] = {
+  { DKS_HASH_SHA256, digest_info_sha256, sizeof digest_info_sha256 },
+  { DKS_HASH_SHA1, digest_info_sha1, sizeof digest_info_sha1 },
+};
+
+/* RSAVP1 on sig into block (exactly block_len octets, the modulus size).
+ * FALSE when there is no block: *why_not is NOT_THIS_KEY when OpenSSL
+ * refuses the value (it is not below the modulus), UNKNOWN when it cannot
+ * try. */
+static gboolean
+rsa_open_raw(EVP_PKEY *pkey, const guint8 *sig, gsize sig_len, guint8 *block,
+             gsize block_len, DksSignatureOpening *why_not)
+{
+  EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new(pkey, NULL);
+  size_t len = block_len;
+  gboolean opened = FALSE;
+
+  *why_not = DKS_OPENING_UNKNOWN;
+  if (ctx != NULL && EVP_PKEY_verify_recover_init(ctx) == 1 &&
+      EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_NO_PADDING) == 1) {
+    opened = EVP_PKEY_verify_recover(ctx, block, &len, sig, sig_len) == 1 &&
+             len == block_len;
+    *why_not = DKS_OPENING_NOT_THIS_KEY;
+  }
+  EVP_PKEY_CTX_free(ctx);
+  ERR_clear_error(); /* a refused value queues errors; they mean "no" */
+  return opened;
+}
+
+/* Is block an EMSA-PKCS1-v1_5 encoding of a SHA-1 or SHA-256 digest?  Then
+ * *out gets the hash and the digest. */
+static gboolean
+pkcs1_block_digest(const guint8 *block, gsize len, DksSignedDigest *out)
+{
+  gsize i = 2;
+
+  if (len < 2 || block[0] != 0x00 || block[1] != 0x01)
+    return FALSE;
+  while (i < len && block[i] == 0xff)
+    i++;
+  if (i < PKCS1_MIN_PADDING_END || i >= len || block[i] != 0x00)
+    return FALSE;
+  i++;
+  for (gsize k = 0; k < G_N_ELEMENTS(digest_infos); k++) {
+    gsize prefix_len = digest_infos[k].prefix_len;
+    gsize digest_len = dks_hash_size(digest_infos[k].hash);
+
+    if (len - i == prefix_len + digest_len &&
+        memcmp(block + i, digest_infos[k].prefix, prefix_len) == 0) {
+      out->hash = digest_infos[k].hash;
+      out->digest_len = digest_len;
+      memcpy(out->digest, block + i + prefix_len, digest_len);
+      return TRUE;
+    }
+  }
+  return FALSE;
+}
+
+DksSignatureOpening
+dks_public_key_open(const DksPublicKey *key, GBytes *signature,
+                    DksSignedDigest *signed_digest)
+{
+  const guint8 *sig = NULL;
+  gsize sig_len = 0, key_len;
+  g_autofree guint8 *block = NULL;
+  DksSignedDigest found;
+  DksSignatureOpening why_not;
+
+  if (key == NULL || key->type != DKS_KEY_TYPE_RSA)
+    return DKS_OPENING_NOT_RSA;
+  if (signature != NULL)
+    sig = g_bytes_get_data(signature, &sig_len);
+  key_len = (gsize)MAX(EVP_PKEY_get_size(key->pkey), 0);
+  /* RFC 8017 §8.2.2 step 1: another size is another key's signature. */
+  if (sig == NULL || sig_len != key_len || key_len < OPEN_MIN_MODULUS_OCTETS)
+    return DKS_OPENING_NOT_THIS_KEY;
+
+  block = g_malloc(key_len);
+  if (!rsa_open_raw(key->pkey, sig, sig_len, block, key_len, &why_not))
+    return why_not;
+  if (!pkcs1_block_digest(block, key_len, &found))
+    return DKS_OPENING_NOT_THIS_KEY;
+  if (signed_digest != NULL)
+    *signed_digest = found;
+  return DKS_OPENING_WELL_FORMED;
 }

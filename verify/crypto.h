@@ -38,3 +38,32 @@ char *dks_public_key_fingerprint(const DksPublicKey *key);
 gboolean dks_public_key_verify(const DksPublicKey *key, DksHash hash,
                                const void *data, gsize len,
                                GBytes *signature);
+
+/* What b= turns out to be when opened with the public key alone (RSAVP1,
+ * RFC 8017 §5.2.2: s^e mod n, no padding check).  Only the matching private
+ * key can have made a well-formed EMSA-PKCS1-v1_5 block (RFC 8017 §9.2), so
+ * an opening tells "this key made b=, the signed data changed" from
+ * "another key made b=" without knowing the data. */
+typedef enum {
+  DKS_OPENING_NOT_RSA,      /* no key, or Ed25519: cannot be opened */
+  DKS_OPENING_UNKNOWN,      /* OpenSSL could not apply the key: no answer */
+  DKS_OPENING_WELL_FORMED,  /* 00 01 FF..FF 00 DigestInfo(SHA-1 or SHA-256)
+                               digest: this key made b= */
+  DKS_OPENING_NOT_THIS_KEY, /* anything else (another size, a value above
+                               the modulus, no such block): another key
+                               made b=, or b= itself was damaged */
+} DksSignatureOpening;
+
+/* The digest a well-formed block carries: what the signer hashed. */
+typedef struct {
+  DksHash hash;
+  guint8 digest[DKS_HASH_MAX_SIZE];
+  gsize digest_len;
+} DksSignedDigest;
+
+/* Opens signature (b=, decoded) with key.  A block is only looked at when
+ * the signature is exactly as long as the modulus and the modulus has at
+ * least 64 octets (512 bits).  *signed_digest (when non-NULL) is written
+ * only for DKS_OPENING_WELL_FORMED.  Leaves OpenSSL's error queue empty. */
+DksSignatureOpening dks_public_key_open(const DksPublicKey *key, GBytes *signature,
+                                        DksSignedDigest *signed_digest);

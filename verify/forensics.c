@@ -4,17 +4,16 @@
  * Each clue is proven the only honest way there is, by hashing or verifying
  * again with one change undone (the body without its last lines, the
  * Subject without its "[EXTERNAL] " tag, a field unfolded) and comparing
- * with what the signer committed to (bh=, b=).  Canonicalization is always
- * canon.c's: transformed headers are built as a modified copy of the header
- * block and parsed again, transformed bodies are canonicalized by canon.c
- * piece by piece.  All searches are bounded (the caps below). */
+ * with what the signer committed to (bh=, b=).  Canonicalization and
+ * hashing are always canon.c's: transformed headers are built as a modified
+ * copy of the header block and parsed again, transformed bodies are
+ * canonicalized by canon.c piece by piece and hashed with its DksHasher.
+ * Keys and signatures are crypto.c's (verifying, and opening b= when
+ * nothing else explains a failure), so no OpenSSL object is seen here.
+ * All searches are bounded (the caps below). */
 #include "verify/forensics.h"
 
 #include <string.h>
-#include <openssl/err.h>
-#include <openssl/evp.h>
-#include <openssl/rsa.h>
-#include <openssl/x509.h>
 
 #include "parse/base64.h"
 #include "parse/dnswire.h"
@@ -183,73 +182,10 @@ duration_text(gint64 seconds)
 
 /* --------------------------------------------------------------- hashing */
 
-/* A digest being built, cut at l= octets like canon.c's sink, and copyable
- * so that many candidate endings share one prefix. */
-typedef struct {
-  EVP_MD_CTX *md;
-  gboolean has_limit;
-  guint64 limit;
-  guint64 fed;      /* octets offered: the canonical length so far */
-  gboolean failed;
-} Hasher;
-
-static void
-hasher_init(Hasher *h, DksHash hash, gboolean has_limit, guint64 limit)
+static DksHash
+sig_hash(const DksSignature *sig)
 {
-  memset(h, 0, sizeof *h);
-  h->has_limit = has_limit;
-  h->limit = limit;
-  h->md = EVP_MD_CTX_new();
-  if (h->md == NULL ||
-      EVP_DigestInit_ex(h->md, hash == DKS_HASH_SHA1 ? EVP_sha1() : EVP_sha256(),
-                        NULL) != 1) {
-    h->failed = TRUE;
-    ERR_clear_error();
-  }
-}
-
-static void
-hasher_clear(Hasher *h)
-{
-  EVP_MD_CTX_free(h->md);
-  h->md = NULL;
-}
-
-static void
-hasher_update(Hasher *h, const void *p, gsize n)
-{
-  guint64 take = n;
-
-  if (h->has_limit) {
-    guint64 room = h->fed >= h->limit ? 0 : h->limit - h->fed;
-    take = MIN(take, room);
-  }
-  h->fed += n;
-  if (h->failed || take == 0)
-    return;
-  if (EVP_DigestUpdate(h->md, p, (size_t)take) != 1) {
-    h->failed = TRUE;
-    ERR_clear_error();
-  }
-}
-
-static void
-hasher_update_bytes(Hasher *h, GBytes *bytes)
-{
-  gsize n = 0;
-  const char *p = g_bytes_get_data(bytes, &n);
-  hasher_update(h, p, n);
-}
-
-static void
-hasher_copy(Hasher *dst, const Hasher *src)
-{
-  *dst = *src;
-  dst->md = EVP_MD_CTX_new();
-  if (src->failed || dst->md == NULL || EVP_MD_CTX_copy_ex(dst->md, src->md) != 1) {
-    dst->failed = TRUE;
-    ERR_clear_error();
-  }
+  return dks_algorithm_hash(sig->algorithm);
 }
 
 static gboolean
@@ -260,32 +196,38 @@ digest_equals(const guint8 *digest, gsize len, GBytes *want)
   return w != NULL && len > 0 && len == want_len && memcmp(digest, w, len) == 0;
 }
 
-/* Would a body hashing to this state verify against want?  (With l=, the
+/* A hasher for candidate bodies of sig: its hash, cut at l= like the body
+ * hash.  Caller frees. */
+static DksHasher *
+body_hasher_new(const DksSignature *sig)
+{
+  DksHasher *h = dks_hasher_new(sig_hash(sig));
+  if (sig->has_length)
+    dks_hasher_set_limit(h, sig->length);
+  return h;
+}
+
+static void
+hasher_update_bytes(DksHasher *h, GBytes *bytes)
+{
+  gsize n = 0;
+  const char *p = g_bytes_get_data(bytes, &n);
+  dks_hasher_update(h, p, n);
+}
+
+/* Would a body hashing to this state verify against bh=?  (With l=, the
  * canonical body must be at least l= octets, as the verifier demands.)
  * Leaves h usable. */
 static gboolean
-hasher_matches(const Hasher *h, GBytes *want)
+hasher_matches(const DksHasher *h, const DksSignature *sig)
 {
-  Hasher c;
-  guint8 digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  gboolean ok = FALSE;
+  guint8 digest[DKS_HASH_MAX_SIZE];
 
-  if (h->failed || (h->has_limit && h->fed < h->limit))
+  if (sig->has_length && dks_hasher_length(h) < sig->length)
     return FALSE;
-  hasher_copy(&c, h);
-  if (!c.failed && EVP_DigestFinal_ex(c.md, digest, &len) == 1)
-    ok = digest_equals(digest, len, want);
-  else
-    ERR_clear_error();
-  hasher_clear(&c);
-  return ok;
-}
-
-static DksHash
-sig_hash(const DksSignature *sig)
-{
-  return dks_algorithm_hash(sig->algorithm);
+  g_autoptr(DksHasher) c = dks_hasher_copy(h);
+  gsize len = dks_hasher_finish(c, digest);
+  return digest_equals(digest, len, sig->bh);
 }
 
 /* canon.c's verdict on a (transformed) body. */
@@ -353,7 +295,7 @@ line_is_blank(const char *p, gsize s, gsize e, gboolean terminated, DksCanon can
  * content line, so that no empty line is held back at a piece's end and the
  * pieces' canonical forms join into the whole one, without a full copy. */
 static void
-hash_canonical_prefix(Hasher *h, const char *body, gsize end, DksCanon canon)
+hash_canonical_prefix(DksHasher *h, const char *body, gsize end, DksCanon canon)
 {
   gsize pos = 0;
 
@@ -379,10 +321,10 @@ hash_canonical_prefix(Hasher *h, const char *body, gsize end, DksCanon canon)
 /* The canonical empty body: one CRLF for simple, nothing for relaxed
  * (RFC 6376 §3.4.3, §3.4.4). */
 static void
-hash_empty_body(Hasher *h, DksCanon canon)
+hash_empty_body(DksHasher *h, DksCanon canon)
 {
   if (canon == DKS_CANON_SIMPLE)
-    hasher_update(h, "\r\n", 2);
+    dks_hasher_update(h, "\r\n", 2);
 }
 
 /* ------------------------------------------------------- footer appended */
@@ -400,17 +342,14 @@ typedef struct {
 
 /* The state before one candidate ending: was anything emitted at all? */
 static gboolean
-footer_candidate_matches(const Hasher *h, gboolean emitted, const DksSignature *sig)
+footer_candidate_matches(const DksHasher *h, gboolean emitted, const DksSignature *sig)
 {
   if (emitted)
-    return hasher_matches(h, sig->bh);
+    return hasher_matches(h, sig);
 
-  Hasher empty;
-  hasher_init(&empty, sig_hash(sig), sig->has_length, sig->length);
-  hash_empty_body(&empty, sig->body_canon);
-  gboolean ok = hasher_matches(&empty, sig->bh);
-  hasher_clear(&empty);
-  return ok;
+  g_autoptr(DksHasher) empty = body_hasher_new(sig);
+  hash_empty_body(empty, sig->body_canon);
+  return hasher_matches(empty, sig);
 }
 
 /* Finds the fewest trailing lines (at most FOOTER_MAX_LINES, within
@@ -459,16 +398,15 @@ find_footer(const char *body, gsize len, const DksSignature *sig, FooterMatch *o
   guint k = ring_len - t, held = first->blanks;
   gboolean emitted = first->content_end > 0, found = FALSE;
   guint best_kept = 0;
-  Hasher h;
+  g_autoptr(DksHasher) h = body_hasher_new(sig);
 
-  hasher_init(&h, sig_hash(sig), sig->has_length, sig->length);
-  hash_canonical_prefix(&h, body, first->content_end, canon);
+  hash_canonical_prefix(h, body, first->content_end, canon);
 
-  if (footer_candidate_matches(&h, emitted, sig)) {
+  if (footer_candidate_matches(h, emitted, sig)) {
     found = TRUE;
     best_kept = 0;
   }
-  for (guint j = 0; j < k && !h.failed; j++) {
+  for (guint j = 0; j < k; j++) {
     const LineMark *m = &ring[(ring_first + t + j) % G_N_ELEMENTS(ring)];
     gsize e = line_end(body, m->start, len);
 
@@ -477,17 +415,16 @@ find_footer(const char *body, gsize len, const DksSignature *sig, FooterMatch *o
       continue;
     }
     for (; held > 0; held--)
-      hasher_update(&h, "\r\n", 2);
+      dks_hasher_update(h, "\r\n", 2);
     g_autoptr(GBytes) line =
       dks_body_canonicalize(body + m->start, line_next(e, len) - m->start, canon, G_MAXSIZE);
-    hasher_update_bytes(&h, line);
+    hasher_update_bytes(h, line);
     emitted = TRUE;
-    if (j + 1 < k && footer_candidate_matches(&h, emitted, sig)) {
+    if (j + 1 < k && footer_candidate_matches(h, emitted, sig)) {
       found = TRUE;
       best_kept = j + 1;
     }
   }
-  hasher_clear(&h);
   if (!found)
     return FALSE;
 
@@ -577,12 +514,9 @@ find_banner(const char *body, gsize len, const DksSignature *sig, BannerMatch *o
     if (off >= clen)
       return FALSE;
 
-    Hasher h;
-    hasher_init(&h, sig_hash(sig), sig->has_length, sig->length);
-    hasher_update(&h, c + off, clen - off);
-    gboolean ok = hasher_matches(&h, sig->bh);
-    hasher_clear(&h);
-    if (ok) {
+    g_autoptr(DksHasher) h = body_hasher_new(sig);
+    dks_hasher_update(h, c + off, clen - off);
+    if (hasher_matches(h, sig)) {
       out->removed = n;
       out->raw_end = raw;
       return TRUE;
@@ -690,24 +624,20 @@ find_lost_trailing_space(const char *body, gsize len, const DksSignature *sig)
   if ((guint64)lines * clen > WS_TRIAL_MAX_WORK)
     return 0;
 
-  Hasher prefix;
-  hasher_init(&prefix, sig_hash(sig), sig->has_length, sig->length);
+  g_autoptr(DksHasher) prefix = body_hasher_new(sig);
   guint line = 0;
-  for (gsize i = 0; i < clen && !prefix.failed && found == 0;) {
+  for (gsize i = 0; i < clen && found == 0;) {
     gsize e = line_end(c, i, clen), next = line_next(e, clen);
-    Hasher trial;
+    g_autoptr(DksHasher) trial = dks_hasher_copy(prefix);
     line++;
-    hasher_copy(&trial, &prefix);
-    hasher_update(&trial, c + i, e - i);
-    hasher_update(&trial, " ", 1);
-    hasher_update(&trial, c + e, clen - e);
-    if (hasher_matches(&trial, sig->bh))
+    dks_hasher_update(trial, c + i, e - i);
+    dks_hasher_update(trial, " ", 1);
+    dks_hasher_update(trial, c + e, clen - e);
+    if (hasher_matches(trial, sig))
       found = line;
-    hasher_clear(&trial);
-    hasher_update(&prefix, c + i, next - i);
+    dks_hasher_update(prefix, c + i, next - i);
     i = next;
   }
-  hasher_clear(&prefix);
   return found;
 }
 
@@ -1452,111 +1382,7 @@ compare_copied_headers(HeaderProbe *hp, const GPtrArray *fields)
   return clue;
 }
 
-/* ---------------------------------------------- opening an RSA signature */
-
-typedef enum {
-  OPEN_NOT_TRIED = 0,
-  OPEN_WELL_FORMED, /* 00 01 FF.. 00 DigestInfo: this key made b= */
-  OPEN_GARBAGE,     /* not a PKCS#1 v1.5 block: another key made b= */
-} OpenResult;
-
-typedef struct {
-  OpenResult result;
-  const char *inner_hash;   /* "sha256"/"sha1" when well formed */
-  guint8 digest[32];
-  gsize digest_len;
-  gsize sig_len, key_len;   /* octets */
-} Opened;
-
-static const guint8 digestinfo_sha256[] = {
-  0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
-  0x01, 0x05, 0x00, 0x04, 0x20 };
-static const guint8 digestinfo_sha1[] = {
-  0x30, 0x21, 0x30, 0x09, 0x06, 0x05, 0x2b, 0x0e, 0x03, 0x02, 0x1a, 0x05, 0x00, 0x04,
-  0x14 };
-
-static EVP_PKEY *
-rsa_key_from_der(GBytes *der)
-{
-  gsize len = 0;
-  const unsigned char *data = g_bytes_get_data(der, &len);
-  const unsigned char *p = data;
-  EVP_PKEY *pkey;
-
-  if (data == NULL || len == 0 || len > G_MAXLONG)
-    return NULL;
-  pkey = d2i_PUBKEY(NULL, &p, (long)len);
-  if (pkey == NULL) {
-    p = data;
-    pkey = d2i_PublicKey(EVP_PKEY_RSA, NULL, &p, (long)len); /* bare PKCS#1 */
-  }
-  if (pkey != NULL && EVP_PKEY_get_base_id(pkey) != EVP_PKEY_RSA) {
-    EVP_PKEY_free(pkey);
-    pkey = NULL;
-  }
-  ERR_clear_error();
-  return pkey;
-}
-
-/* Applies the RSA public key to b= without padding checks and looks at the
- * block: a well-formed EMSA-PKCS1-v1_5 block (RFC 8017 §9.2) can only come
- * from the matching private key. */
-static void
-rsa_open(GBytes *der, GBytes *sigb, Opened *out)
-{
-  EVP_PKEY *pkey = rsa_key_from_der(der);
-  EVP_PKEY_CTX *ctx = NULL;
-  gsize slen = 0;
-  const unsigned char *s = g_bytes_get_data(sigb, &slen);
-  g_autofree unsigned char *block = NULL;
-  size_t blen = 0;
-
-  memset(out, 0, sizeof *out);
-  if (pkey == NULL || s == NULL)
-    goto done;
-  out->key_len = (gsize)EVP_PKEY_get_size(pkey);
-  out->sig_len = slen;
-  if (slen != out->key_len || out->key_len < 64) {
-    out->result = OPEN_GARBAGE;
-    goto done;
-  }
-  ctx = EVP_PKEY_CTX_new(pkey, NULL);
-  block = g_malloc(out->key_len);
-  blen = out->key_len;
-  if (ctx == NULL || EVP_PKEY_verify_recover_init(ctx) != 1 ||
-      EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_NO_PADDING) != 1)
-    goto done;
-  if (EVP_PKEY_verify_recover(ctx, block, &blen, s, slen) != 1 || blen != out->key_len) {
-    out->result = OPEN_GARBAGE; /* b= is not below the modulus: not this key's */
-    goto done;
-  }
-  out->result = OPEN_GARBAGE;
-  if (block[0] != 0x00 || block[1] != 0x01)
-    goto done;
-  gsize i = 2;
-  while (i < blen && block[i] == 0xff)
-    i++;
-  if (i < 10 || i >= blen || block[i] != 0x00)
-    goto done;
-  i++;
-  const struct { const guint8 *prefix; gsize len; const char *name; gsize dlen; } infos[] = {
-    { digestinfo_sha256, sizeof digestinfo_sha256, "sha256", 32 },
-    { digestinfo_sha1, sizeof digestinfo_sha1, "sha1", 20 },
-  };
-  for (gsize k = 0; k < G_N_ELEMENTS(infos); k++) {
-    if (blen - i == infos[k].len + infos[k].dlen &&
-        memcmp(block + i, infos[k].prefix, infos[k].len) == 0) {
-      out->result = OPEN_WELL_FORMED;
-      out->inner_hash = infos[k].name;
-      out->digest_len = infos[k].dlen;
-      memcpy(out->digest, block + i + infos[k].len, infos[k].dlen);
-    }
-  }
-done:
-  ERR_clear_error();
-  EVP_PKEY_CTX_free(ctx);
-  EVP_PKEY_free(pkey);
-}
+/* ------------------------------------------ when nothing is recognised */
 
 static char *
 hex_prefix(const guint8 *d, gsize n, gsize shown)
@@ -1570,7 +1396,7 @@ hex_prefix(const guint8 *d, gsize n, gsize shown)
 }
 
 static DksClue *
-header_changed_clue(HeaderProbe *hp, const Opened *o)
+header_changed_clue(HeaderProbe *hp, const DksSignedDigest *signed_digest)
 {
   DksHash hash = sig_hash(hp->sig);
   DksClue *clue = clue_new(DKS_CLUE_HEADER_CHANGED, DKS_PARTY_INTERMEDIARY,
@@ -1583,20 +1409,21 @@ header_changed_clue(HeaderProbe *hp, const Opened *o)
   const void *data = g_bytes_get_data(input, &n);
   guint8 now[32];
   gsize now_len = dks_digest(hash, data, n, now);
-  g_autofree char *signed_hex = hex_prefix(o->digest, o->digest_len, 8);
+  g_autofree char *signed_hex = hex_prefix(signed_digest->digest, signed_digest->digest_len, 8);
   g_autofree char *now_hex = hex_prefix(now, now_len, 8);
 
   clue_add(clue, "b= opened with the published key: RSA PKCS#1 v1.5 block holding a %s "
-           "digest %s", o->inner_hash, signed_hex);
+           "digest %s", dks_hash_name(signed_digest->hash), signed_hex);
   clue_add(clue, "%s of the signed header fields now: %s", dks_hash_name(hash), now_hex);
-  if (strcmp(o->inner_hash, dks_hash_name(hash)) != 0)
+  if (signed_digest->hash != hash)
     clue_add(clue, "the block holds a %s digest while a= says %s: a= was edited after "
-             "signing", o->inner_hash, hp->sig->algorithm_name ? hp->sig->algorithm_name : "?");
+             "signing", dks_hash_name(signed_digest->hash),
+             hp->sig->algorithm_name ? hp->sig->algorithm_name : "?");
   return clue;
 }
 
 static DksClue *
-key_mismatch_clue(HeaderProbe *hp, const Opened *o)
+key_mismatch_clue(HeaderProbe *hp, DksSignatureOpening opening)
 {
   const DksPublicKey *key = hp->key;
   g_autofree char *fp = dks_public_key_fingerprint(key);
@@ -1608,7 +1435,7 @@ key_mismatch_clue(HeaderProbe *hp, const Opened *o)
   gboolean size_differs = rsa && bits > 0 && blen > 0 && blen != (bits + 7) / 8;
   DksClue *clue;
 
-  if (size_differs || o->result == OPEN_GARBAGE) {
+  if (size_differs || opening == DKS_OPENING_NOT_THIS_KEY) {
     clue = clue_new(DKS_CLUE_KEY_MISMATCH, DKS_PARTY_SENDER_DNS,
       "b= was not made with the published key: the signer used another private key "
       "(the key was rotated, the wrong key is published, or the signer is set up "
@@ -1625,7 +1452,7 @@ key_mismatch_clue(HeaderProbe *hp, const Opened *o)
     clue_add(clue, "b= is %" G_GSIZE_FORMAT " octets, the size of a %" G_GSIZE_FORMAT
              "-bit RSA signature; the published key is %u bits: it cannot have made it",
              blen, blen * 8, bits);
-  else if (o->result == OPEN_GARBAGE)
+  else if (opening == DKS_OPENING_NOT_THIS_KEY)
     clue_add(clue, "b= opened with the published key gives no PKCS#1 v1.5 block "
              "(RFC 8017 §9.2): another key made it");
   else if (!rsa)
@@ -1638,8 +1465,8 @@ key_mismatch_clue(HeaderProbe *hp, const Opened *o)
 }
 
 GPtrArray *
-dks_forensics_header_with_der(const DksMessage *msg, const DksSignature *sig,
-                              const DksPublicKey *key, GBytes *key_der)
+dks_forensics_header(const DksMessage *msg, const DksSignature *sig,
+                     const DksPublicKey *key)
 {
   GPtrArray *clues = clue_array();
   HeaderProbe hp = { msg, sig, key, 0 };
@@ -1677,21 +1504,16 @@ dks_forensics_header_with_der(const DksMessage *msg, const DksSignature *sig,
   if (clues->len > 0)
     return clues;
 
-  Opened opened = { 0 };
-  if (key_der != NULL && dks_public_key_type(key) == DKS_KEY_TYPE_RSA)
-    rsa_open(key_der, sig->b, &opened);
-  if (opened.result == OPEN_WELL_FORMED)
-    g_ptr_array_add(clues, header_changed_clue(&hp, &opened));
+  /* Nothing recognised: does the key open b=?  A well-formed block means
+   * this key made it and a signed field changed; anything else, another
+   * key made it. */
+  DksSignedDigest signed_digest;
+  DksSignatureOpening opening = dks_public_key_open(key, sig->b, &signed_digest);
+  if (opening == DKS_OPENING_WELL_FORMED)
+    g_ptr_array_add(clues, header_changed_clue(&hp, &signed_digest));
   else
-    g_ptr_array_add(clues, key_mismatch_clue(&hp, &opened));
+    g_ptr_array_add(clues, key_mismatch_clue(&hp, opening));
   return clues;
-}
-
-GPtrArray *
-dks_forensics_header(const DksMessage *msg, const DksSignature *sig,
-                     const DksPublicKey *key)
-{
-  return dks_forensics_header_with_der(msg, sig, key, NULL);
 }
 
 /* ============================================================ key probes */

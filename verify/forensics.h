@@ -43,7 +43,7 @@ typedef enum {
   DKS_CLUE_BANNER_PREPENDED,    /* body minus N leading lines matches bh= */
   DKS_CLUE_HEADER_CHANGED,      /* the published key opens b= (it made the
                                    signature): a signed field changed, not
-                                   recognised how (RSA only, needs the DER) */
+                                   recognised how (RSA only) */
   DKS_CLUE_KEY_TRUNCATED,       /* p= is the start of a longer RSA key, not
                                    cut at a 255-octet string */
   DKS_CLUE_COUNT
@@ -76,21 +76,16 @@ GPtrArray *dks_forensics_body(const DksMessage *msg, const DksSignature *sig);
 /* The header signature failed while the body matched (or was not given):
  * re-verifies with common transformations undone (Subject tags such as
  * [EXTERNAL], [SPAM], "*** SPAM ***"; refolded fields; fields that differ
- * from their z= copies) and reports which one explains it; otherwise
- * KEY_MISMATCH.  Caller unrefs. */
+ * from their z= copies) and reports which one explains it.  When none
+ * does and the key is RSA, b= is opened with the key
+ * (dks_public_key_open): a well-formed PKCS#1 v1.5 block proves this key
+ * made the signature, so a header changed (HEADER_CHANGED, party
+ * intermediary); anything else proves another key made it (KEY_MISMATCH,
+ * stated firmly).  For Ed25519 KEY_MISMATCH stays carefully worded.  Empty
+ * array when b= verifies, or without key, b= or the signature's field.
+ * Caller unrefs. */
 GPtrArray *dks_forensics_header(const DksMessage *msg, const DksSignature *sig,
                                 const DksPublicKey *key);
-
-/* As dks_forensics_header, given also the key record's decoded p= (the
- * DksKeyRecord's public_key; NULL allowed).  When no transformation
- * explains the failure and the key is RSA, b= is opened with the key: a
- * well-formed PKCS#1 v1.5 block proves this key made the signature, so a
- * header changed (HEADER_CHANGED, party intermediary); anything else proves
- * another key made it (KEY_MISMATCH, stated firmly).  Without key_der (or
- * for Ed25519) KEY_MISMATCH stays carefully worded.  Empty array when b=
- * verifies.  Caller unrefs. */
-GPtrArray *dks_forensics_header_with_der(const DksMessage *msg, const DksSignature *sig,
-                                         const DksPublicKey *key, GBytes *key_der);
 
 /* The names worth probing when <s>._domainkey.<d> has no key: the usual
  * owner-name mistakes, each with the clue kind it would prove.  The

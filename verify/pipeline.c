@@ -958,8 +958,7 @@ apply_dns_answer(DksSigRun *sr, DksDnsAnswer *answer)
   check_key_strength(sr);
   check_header_signature(sr, key);
   if (step_failed_with(sr, DKS_CHECK_HEADER_SIGNATURE, DKS_REASON_SIGNATURE_MISMATCH))
-    add_clues(sr, dks_forensics_header_with_der(sr->msg, sr->sig, key,
-                                                sr->key ? sr->key->public_key : NULL));
+    add_clues(sr, dks_forensics_header(sr->msg, sr->sig, key));
   decide(sr);
 }
 

@@ -714,6 +714,150 @@ test_select_skips_own_field(void)
   g_assert_cmpint(((DksSignedField *)fields->pdata[2])->header_index, ==, -1);
 }
 
+/* ---- the incremental hasher: table-driven ------------------------------- */
+
+/* FIPS 180-2 Appendix A/B messages, and the digests Python's hashlib gave
+ * for the prefixes the limit cases cut them to. */
+#define FIPS_448_BITS "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"
+
+typedef struct {
+  const char *name;
+  DksHash hash;
+  const char *pieces[4];  /* fed one by one, NULL-terminated */
+  gboolean has_limit;
+  guint64 limit;
+  guint64 length;         /* dks_hasher_length afterwards: every octet fed */
+  const char *digest;     /* hex */
+} HasherCase;
+
+static const HasherCase hasher_cases[] = {
+  { "sha256-empty", DKS_HASH_SHA256, { NULL }, FALSE, 0, 0,
+    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855" },
+  { "sha1-empty", DKS_HASH_SHA1, { "", NULL }, FALSE, 0, 0,
+    "da39a3ee5e6b4b0d3255bfef95601890afd80709" },
+  { "sha256-abc", DKS_HASH_SHA256, { "abc", NULL }, FALSE, 0, 3,
+    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad" },
+  { "sha1-abc-in-pieces", DKS_HASH_SHA1, { "a", "", "bc", NULL }, FALSE, 0, 3,
+    "a9993e364706816aba3e25717850c26c9cd0d89d" },
+  { "sha256-448-bits-in-pieces", DKS_HASH_SHA256,
+    { "abcdbcdecdefdefg", "efghfghighijhijkijkljklm", "klmnlmnomnopnopq", NULL },
+    FALSE, 0, 56,
+    "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1" },
+  { "sha1-448-bits", DKS_HASH_SHA1, { FIPS_448_BITS, NULL }, FALSE, 0, 56,
+    "84983e441c3bd26ebaae4aa1f95129e5e54670f1" },
+  /* l=: only the first limit octets are hashed, all are counted */
+  { "limit-inside-a-piece", DKS_HASH_SHA256, { "ab", "cdef", NULL }, TRUE, 3, 6,
+    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad" },
+  { "limit-at-a-piece-end", DKS_HASH_SHA1, { "ab", "c", NULL }, TRUE, 2, 3,
+    "da23614e02469a0d7c7bd1bdab5c9c474b1904dc" },
+  { "limit-zero", DKS_HASH_SHA256, { "abc", NULL }, TRUE, 0, 3,
+    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855" },
+  { "limit-beyond-the-data", DKS_HASH_SHA256, { "a", "bc", NULL }, TRUE, 100, 3,
+    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad" },
+};
+
+static char *
+hex_of(const guint8 *data, gsize len)
+{
+  GString *out = g_string_new(NULL);
+  for (gsize i = 0; i < len; i++)
+    g_string_append_printf(out, "%02x", data[i]);
+  return g_string_free(out, FALSE);
+}
+
+static void
+hasher_one(const HasherCase *c)
+{
+  g_autoptr(DksHasher) h = dks_hasher_new(c->hash);
+  guint8 digest[DKS_HASH_MAX_SIZE];
+  gsize len;
+
+  if (c->has_limit)
+    dks_hasher_set_limit(h, c->limit);
+  for (guint i = 0; c->pieces[i] != NULL; i++)
+    dks_hasher_update(h, c->pieces[i], strlen(c->pieces[i]));
+  g_assert_cmpuint(dks_hasher_length(h), ==, c->length);
+  len = dks_hasher_finish(h, digest);
+  g_assert_cmpuint(len, ==, dks_hash_size(c->hash));
+  g_autofree char *hex = hex_of(digest, len);
+  if (strcmp(hex, c->digest) != 0)
+    g_error("%s: digest %s, want %s", c->name, hex, c->digest);
+  /* finished: spent, and out is left alone */
+  memset(digest, 0xa5, sizeof digest);
+  g_assert_cmpuint(dks_hasher_finish(h, digest), ==, 0);
+  g_assert_cmpuint(digest[0], ==, 0xa5);
+}
+
+static void
+test_hasher_table(void)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS(hasher_cases); i++)
+    hasher_one(&hasher_cases[i]);
+  dks_hasher_free(NULL);
+}
+
+/* A copy goes on from the shared prefix without disturbing the original;
+ * it keeps the limit and the count. */
+static void
+test_hasher_copy(void)
+{
+  g_autoptr(DksHasher) prefix = dks_hasher_new(DKS_HASH_SHA256);
+  g_autoptr(DksHasher) rest = NULL;
+  g_autoptr(DksHasher) limited = dks_hasher_new(DKS_HASH_SHA1);
+  g_autoptr(DksHasher) limited_copy = NULL;
+  guint8 digest[DKS_HASH_MAX_SIZE];
+  gsize len;
+
+  dks_hasher_update(prefix, STR("abcdbcdecdefdefg"));
+  rest = dks_hasher_copy(prefix);
+  dks_hasher_update(rest, FIPS_448_BITS + 16, strlen(FIPS_448_BITS) - 16);
+  dks_hasher_update(prefix, STR("x"));
+  g_assert_cmpuint(dks_hasher_length(rest), ==, 56);
+  g_assert_cmpuint(dks_hasher_length(prefix), ==, 17);
+  len = dks_hasher_finish(rest, digest);
+  g_autofree char *rest_hex = hex_of(digest, len);
+  g_assert_cmpstr(rest_hex, ==,
+                  "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+  len = dks_hasher_finish(prefix, digest);
+  g_autofree char *prefix_hex = hex_of(digest, len);
+  g_assert_cmpstr(prefix_hex, ==,
+                  "e31b9985db51d1d08354e3b18d42d19a84446b03a1c79aa98e215bf71d88a197");
+
+  /* the copy stops at the same l= and counts on from the same length */
+  dks_hasher_set_limit(limited, 3);
+  dks_hasher_update(limited, STR("ab"));
+  limited_copy = dks_hasher_copy(limited);
+  dks_hasher_update(limited_copy, STR("cdef"));
+  g_assert_cmpuint(dks_hasher_length(limited_copy), ==, 6);
+  len = dks_hasher_finish(limited_copy, digest);
+  g_autofree char *limited_hex = hex_of(digest, len);
+  g_assert_cmpstr(limited_hex, ==, "a9993e364706816aba3e25717850c26c9cd0d89d");
+
+  /* a copy of a spent hasher is spent too */
+  g_autoptr(DksHasher) spent = dks_hasher_copy(prefix);
+  g_assert_cmpuint(dks_hasher_finish(spent, digest), ==, 0);
+}
+
+/* The hasher fed with the canonical body gives the body hash. */
+static void
+test_hasher_matches_body_hash(void)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS(body_cases); i++) {
+    const BodyCase *c = &body_cases[i];
+    g_autoptr(GBytes) canonical =
+      dks_body_canonicalize(c->body, c->body_len, DKS_CANON_RELAXED, G_MAXSIZE);
+    g_autoptr(DksHasher) h = dks_hasher_new(DKS_HASH_SHA256);
+    guint8 digest[DKS_HASH_MAX_SIZE];
+    DksBodyHash bh;
+
+    dks_hasher_update(h, g_bytes_get_data(canonical, NULL), g_bytes_get_size(canonical));
+    dks_body_hash(c->body, c->body_len, DKS_CANON_RELAXED, DKS_HASH_SHA256, FALSE, 0, &bh);
+    g_assert_cmpuint(dks_hasher_length(h), ==, bh.canon_body_len);
+    gsize len = dks_hasher_finish(h, digest);
+    g_assert_cmpmem(digest, len, bh.digest, bh.digest_len);
+  }
+}
+
 /* ---- small helpers ------------------------------------------------------ */
 
 static void
@@ -866,6 +1010,9 @@ main(int argc, char **argv)
   g_test_add_func("/canon/hash-input/blank-b", test_blank_b_table);
   g_test_add_func("/canon/hash-input/skips-own-field",
                   test_select_skips_own_field);
+  g_test_add_func("/canon/hasher/table", test_hasher_table);
+  g_test_add_func("/canon/hasher/copy", test_hasher_copy);
+  g_test_add_func("/canon/hasher/body-hash", test_hasher_matches_body_hash);
   g_test_add_func("/canon/helpers", test_hash_helpers);
   g_test_add_func("/check/reasons", test_check_reasons);
   g_test_add_func("/check/names", test_check_names);

@@ -9,7 +9,16 @@
  *   openssl rsa -RSAPublicKey_out -outform DER      (the PKCS#1 form)
  *   openssl genpkey -algorithm ED25519; openssl dgst -sha256 -binary data
  *     | openssl pkeyutl -sign -rawin             (PureEd25519 over the hash)
- *   openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 */
+ *   openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256
+ * and, for opening b=, with the fixture key tests/fixtures/keys/rsa1024.pem
+ * (published as s1024._domainkey.example.com) over the same DATA:
+ *   openssl dgst -sha256|-sha512 -sign rsa1024.pem data
+ *   openssl pkeyutl -decrypt -inkey rsa1024.pem -pkeyopt rsa_padding_mode:none
+ *     (raw RSA with the private key: a hand-made 128-octet block in, the
+ *     "signature" that opens to it out)
+ * and a 496-bit key, which OpenSSL 3 refuses to generate, made with Python
+ * integers (two random probable primes, e = 65537) with a SHA-1 PKCS#1
+ * v1.5 signature over DATA; `openssl dgst -sha1 -verify` accepts it. */
 #include <string.h>
 #include <openssl/err.h>
 
@@ -85,6 +94,52 @@ static const char DATA[] = "fixed data for dkimscope crypto tests\r\n";
 #define EC_P256_SPKI \
   "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEATDaZv+kjR9uKuqXXRYTudmwd90PmY6U8bKsjyB9" \
   "ze4tl47kfqT/kY8isRE4IcHIL1Q4yypI4hcfZo+ETOUFSA=="
+
+/* ---- made with the fixture key rsa1024.pem -------------------------------- */
+
+#define FIXTURE_RSA1024_SPKI \
+  "MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQDXVXxqDVsJaPNuIGb+G+eiDbyGttULNsl8jtE9" \
+  "DDSyZHv2ttKi5paoLaXHroVff49NOYuAW/NxPpXzugG9jPEsCLXKd8JkHPFtazO7BCbbZ5SfuZoN" \
+  "8Vu0qhHibNtpN5TZ5GvexKcmK/UFEcSCKjCJ0mz6Z6c8gjWms/9Nn2D41QIDAQAB"
+#define FIXTURE_RSA1024_SIG_SHA256 \
+  "x+N4W9Pr3gGlAWa21t+ejklgdvduH2tHDOn0j7zSehtehQrXoA28hExmCesHByXiTy7lgOHY7xCu" \
+  "0qWvF5LEzrWrjd54Am0X2ahn3xg8/JfnV8rH7E1a3sj5knuxVO6HZoFsAYKgPlPr550jdvVeCQQg" \
+  "KvxWIjZAyxpmvMXxb2Y="
+/* a well-formed block, but of SHA-512, which DKIM never signs with */
+#define FIXTURE_RSA1024_SIG_SHA512 \
+  "RFbFCls6PefoPkTglKAbeftnxs2TDkMQws9/InEtg78groN9xYf9eyKmf9fY63QO6KHqTRgD6REX" \
+  "Iv8oH6/IawNBpH6GqkkYnIG9796yCr9T6bfo97C9WS/vkBgmFtVnL5vxO5uI2+Vx16iK569osAwY" \
+  "znRZxIh/mXfELihF7uM="
+/* opens to 00 02 FF*74 00 DigestInfo(SHA-256) SHA-256(DATA): block type 2 */
+#define FIXTURE_RSA1024_BLOCK_TYPE_2 \
+  "fKMXVnOBxHuUOWNgCdyo4Gbp1MkPXPa9jYrxCX/cUSzs/Q1/aMb+qHLpx39MbRHVTZKYhqd8oGly" \
+  "8pIElNMSsqXTAUdBalh7TcAESf0gTm0yB8v8qUmC+F2CIQT+pnYz9g0owCtB4V2wTM4lEfqO8ROh" \
+  "R9sTSEBNSAaDeXvyUSg="
+/* opens to 00 01 FF*74 01 DigestInfo(SHA-256) SHA-256(DATA): no 00 after
+ * the padding */
+#define FIXTURE_RSA1024_NO_SEPARATOR \
+  "yXsz9h7Ml3d4The+qYPWShWYGeuICOQ/kMVkErUe4H13qMUBL//3IhjiaqQqMoaTwvD/vuCPP3R/" \
+  "UmdTV9apn9mgF0ZQlg6A+XTPILhDFWByPUpHeZ1p/2P60AIBYwA7xXlkzULoKnGG9GAmtAMGWtzi" \
+  "AyllD5FXnsMhPty2qVs="
+/* 128 octets FF: above any 1024-bit modulus, so no RSA value at all */
+#define ALL_FF_128 \
+  "////////////////////////////////////////////////////////////////////////////" \
+  "////////////////////////////////////////////////////////////////////////////" \
+  "//////////////////8="
+
+#define RSA496_SPKI \
+  "MFowDQYJKoZIhvcNAQEBBQADSQAwRgI/ALL+jfk+7owfKxkzPUjn5dag6i+3yf7qCcvLCTPcJGzW" \
+  "/QwiwmOgpZRA0JeymN1H7L9ZvMHmnoH9bX/7F1ctAgMBAAE="
+#define RSA496_SIG_SHA1 \
+  "Ja2O+tswjEDVMibbKHCZG/xLMJgCt0sJWhJLqKXLs6ENkJmNrqmfP0zvOxutkKQKcnVzwjtTuSIg" \
+  "lPpElTk="
+
+/* The digests the blocks must carry (Python hashlib over DATA, and over
+ * rfc8463_rsa_input). */
+#define DATA_SHA256 "7284a66ab1e7a9cf6d50b8a6f4c9351af9a0bfb49682b2711a78b05a8985d50a"
+#define DATA_SHA1 "7b6c94b59ff9c11cd4e008304c8afe152f031d09"
+#define RFC8463_RSA_INPUT_SHA256 \
+  "fed71e6d70fb123bb5c353adc42821b304b6b9d54fc867f304f7c61daaaa1111"
 
 /* ---- helpers ------------------------------------------------------------ */
 
@@ -423,6 +478,110 @@ test_verify_degenerate(void)
   assert_openssl_queue_empty();
 }
 
+/* ---- opening b=: table-driven ------------------------------------------- */
+
+typedef struct {
+  const char *name;
+  const char *p;              /* NULL: no key */
+  DksKeyType type;
+  const char *sig;            /* NULL: no signature */
+  gsize sig_keep;             /* 0: whole */
+  DksSignatureOpening opening;
+  DksHash hash;               /* when WELL_FORMED */
+  const char *digest;         /* hex, when WELL_FORMED */
+} OpenCase;
+
+static const OpenCase open_cases[] = {
+  { "rsa-sha256", RSA1024_SPKI, DKS_KEY_TYPE_RSA, RSA1024_SIG_SHA256, 0,
+    DKS_OPENING_WELL_FORMED, DKS_HASH_SHA256, DATA_SHA256 },
+  { "rsa-sha1", RSA1024_SPKI, DKS_KEY_TYPE_RSA, RSA1024_SIG_SHA1, 0,
+    DKS_OPENING_WELL_FORMED, DKS_HASH_SHA1, DATA_SHA1 },
+  { "rsa-pkcs1-key", RSA1024_PKCS1, DKS_KEY_TYPE_RSA, RSA1024_SIG_SHA256, 0,
+    DKS_OPENING_WELL_FORMED, DKS_HASH_SHA256, DATA_SHA256 },
+  { "rfc8463-rsa", RFC8463_RSA_P, DKS_KEY_TYPE_RSA, RFC8463_RSA_B, 0,
+    DKS_OPENING_WELL_FORMED, DKS_HASH_SHA256, RFC8463_RSA_INPUT_SHA256 },
+  { "fixture-key-sha256", FIXTURE_RSA1024_SPKI, DKS_KEY_TYPE_RSA,
+    FIXTURE_RSA1024_SIG_SHA256, 0, DKS_OPENING_WELL_FORMED, DKS_HASH_SHA256,
+    DATA_SHA256 },
+  { "fixture-key-sha512", FIXTURE_RSA1024_SPKI, DKS_KEY_TYPE_RSA,
+    FIXTURE_RSA1024_SIG_SHA512, 0, DKS_OPENING_NOT_THIS_KEY, 0, NULL },
+  { "block-type-2", FIXTURE_RSA1024_SPKI, DKS_KEY_TYPE_RSA,
+    FIXTURE_RSA1024_BLOCK_TYPE_2, 0, DKS_OPENING_NOT_THIS_KEY, 0, NULL },
+  { "no-separator", FIXTURE_RSA1024_SPKI, DKS_KEY_TYPE_RSA,
+    FIXTURE_RSA1024_NO_SEPARATOR, 0, DKS_OPENING_NOT_THIS_KEY, 0, NULL },
+  { "above-the-modulus", FIXTURE_RSA1024_SPKI, DKS_KEY_TYPE_RSA, ALL_FF_128, 0,
+    DKS_OPENING_NOT_THIS_KEY, 0, NULL },
+  /* same size, other key: the block is noise */
+  { "other-key", RFC8463_RSA_P, DKS_KEY_TYPE_RSA, RSA1024_SIG_SHA256, 0,
+    DKS_OPENING_NOT_THIS_KEY, 0, NULL },
+  { "fixture-key-other-signer", FIXTURE_RSA1024_SPKI, DKS_KEY_TYPE_RSA,
+    RSA1024_SIG_SHA256, 0, DKS_OPENING_NOT_THIS_KEY, 0, NULL },
+  /* RFC 8017 §8.2.2: not the modulus size */
+  { "one-octet-short", RSA1024_SPKI, DKS_KEY_TYPE_RSA, RSA1024_SIG_SHA256, 127,
+    DKS_OPENING_NOT_THIS_KEY, 0, NULL },
+  { "ed25519-signature-under-rsa", RSA1024_SPKI, DKS_KEY_TYPE_RSA, ED25519_SIG, 0,
+    DKS_OPENING_NOT_THIS_KEY, 0, NULL },
+  /* well formed, but a modulus under 64 octets is not looked into */
+  { "modulus-too-small", RSA496_SPKI, DKS_KEY_TYPE_RSA, RSA496_SIG_SHA1, 0,
+    DKS_OPENING_NOT_THIS_KEY, 0, NULL },
+  /* inputs forensics never passes */
+  { "no-signature", RSA1024_SPKI, DKS_KEY_TYPE_RSA, NULL, 0,
+    DKS_OPENING_NOT_THIS_KEY, 0, NULL },
+  { "empty-signature", RSA1024_SPKI, DKS_KEY_TYPE_RSA, "", 0,
+    DKS_OPENING_NOT_THIS_KEY, 0, NULL },
+  { "no-key", NULL, DKS_KEY_TYPE_RSA, RSA1024_SIG_SHA256, 0,
+    DKS_OPENING_NOT_RSA, 0, NULL },
+  { "ed25519", ED25519_RAW, DKS_KEY_TYPE_ED25519, ED25519_SIG, 0,
+    DKS_OPENING_NOT_RSA, 0, NULL },
+  { "rfc8463-ed25519", RFC8463_ED25519_P, DKS_KEY_TYPE_ED25519, RFC8463_ED25519_B,
+    0, DKS_OPENING_NOT_RSA, 0, NULL },
+};
+
+static void
+open_one(const OpenCase *c)
+{
+  g_autoptr(GBytes) der = c->p != NULL ? b64(c->p) : NULL;
+  g_autoptr(GBytes) sig = c->sig == NULL ? NULL
+                          : c->sig_keep > 0 ? b64_truncated(c->sig, c->sig_keep)
+                                            : b64(c->sig);
+  g_autoptr(DksPublicKey) key = der != NULL ? dks_public_key_load(der, c->type, NULL)
+                                            : NULL;
+  DksSignedDigest got, untouched;
+  DksSignatureOpening opening;
+
+  g_assert_true(key != NULL || c->p == NULL);
+  memset(&got, 0xa5, sizeof got);
+  memset(&untouched, 0xa5, sizeof untouched);
+  opening = dks_public_key_open(key, sig, &got);
+  assert_openssl_queue_empty();
+  if (opening != c->opening)
+    g_error("%s: opening %d, want %d", c->name, opening, c->opening);
+  if (c->opening != DKS_OPENING_WELL_FORMED) {
+    g_assert_cmpmem(&got, sizeof got, &untouched, sizeof untouched);
+    return;
+  }
+  g_autofree char *hex = g_malloc0(got.digest_len * 2 + 1);
+  for (gsize i = 0; i < got.digest_len; i++)
+    g_snprintf(hex + 2 * i, 3, "%02x", got.digest[i]);
+  g_assert_cmpint(got.hash, ==, c->hash);
+  g_assert_cmpuint(got.digest_len, ==, dks_hash_size(c->hash));
+  if (strcmp(hex, c->digest) != 0)
+    g_error("%s: digest %s, want %s", c->name, hex, c->digest);
+  /* without a place for the digest the answer is the same */
+  g_assert_cmpint(dks_public_key_open(key, sig, NULL), ==, DKS_OPENING_WELL_FORMED);
+  /* one flipped bit and the block is noise */
+  g_autoptr(GBytes) bad = flipped(sig);
+  g_assert_cmpint(dks_public_key_open(key, bad, NULL), ==, DKS_OPENING_NOT_THIS_KEY);
+  assert_openssl_queue_empty();
+}
+
+static void
+test_open_table(void)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS(open_cases); i++)
+    open_one(&open_cases[i]);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -434,5 +593,6 @@ main(int argc, char **argv)
   g_test_add_func("/crypto/fingerprint", test_fingerprint);
   g_test_add_func("/crypto/verify/table", test_verify_table);
   g_test_add_func("/crypto/verify/degenerate", test_verify_degenerate);
+  g_test_add_func("/crypto/open/table", test_open_table);
   return g_test_run();
 }
