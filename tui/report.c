@@ -426,6 +426,7 @@ json_dns_answer(JsonBuilder *b, const DksDnsAnswer *dns)
   json_builder_set_member_name(b, "txt_records");
   json_builder_add_int_value(b, dns->txt ? dns->txt->len : 0);
   json_string(b, "dnssec", dks_dnssec_name(dns->dnssec));
+  json_string(b, "dnssec_note", dns->dnssec_note);
   json_builder_set_member_name(b, "resolver_ad");
   json_builder_add_boolean_value(b, dns->resolver_ad);
   json_builder_set_member_name(b, "negative_ttl");

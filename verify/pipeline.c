@@ -450,7 +450,11 @@ evidence_dns_answer(DksStep *step, const DksDnsAnswer *dns)
                   G_GINT64_FORMAT " ms", dks_dns_rcode_name(dns->rcode),
                   dns->outcome == DKS_DNS_NODATA ? " with no TXT record (NODATA)" : "",
                   dns->answer_size, dns->elapsed_us / 1000);
-  if (dns->dnssec == DKS_DNSSEC_UNCHECKED && dns->resolver_ad)
+  if (dns->dnssec_note != NULL)
+    step_evidence(step, "DNSSEC: not validated: %s%s", dns->dnssec_note,
+                  dns->resolver_ad ? " (the resolver set the AD bit: it says it "
+                                     "validated)" : "");
+  else if (dns->dnssec == DKS_DNSSEC_UNCHECKED && dns->resolver_ad)
     step_evidence(step, "DNSSEC: not validated here, but the resolver set the AD "
                   "bit: it says it validated the answer");
   else
