@@ -1720,6 +1720,10 @@ who_words(Ctx *c)
     return g_strdup("the operator of the system that changed the message on "
                     "the way (a mailing list, forwarder or security gateway)");
   case DKS_PARTY_RECEIVER:
+    /* Offline, the "resolver" is the zone files given on the command line. */
+    if (dns && dns->resolver && g_str_has_prefix(dns->resolver, "offline zones"))
+      return g_strdup("whoever prepared the zone files loaded with --dns-zone "
+                      "(this run answers DNS from them only)");
     return g_strdup_printf("the administrator of %s",
                            show(c, dns && dns->resolver ? dns->resolver
                                                         : "the DNS resolver that was asked"));
