@@ -1,5 +1,6 @@
-/* main.c — options, input, the main loop, exit codes.  The only place that
- * prints program errors (GError) to the user. */
+/* main.c — options, input, which mode (interactive view or report), exit
+ * codes.  The only place that prints program errors (GError) to the user;
+ * the interactive view itself lives in app.c. */
 #include <locale.h>
 #include <langinfo.h>
 #include <stdio.h>
@@ -7,6 +8,7 @@
 #include <unistd.h>
 
 #include "parse/limits.h"
+#include "tui/app.h"
 #include "tui/report.h"
 
 /* Exit codes (also in README and the man page). */
@@ -30,6 +32,8 @@ typedef struct {
   gboolean recursive;
   char *root_server;
   gboolean demo;
+  gboolean tui;
+  gboolean lookup;
   gboolean no_color;
   gboolean version;
   char **files;
@@ -58,6 +62,10 @@ static const GOptionEntry entries[] = {
   {"report", 0, G_OPTION_FLAG_OPTIONAL_ARG, G_OPTION_ARG_CALLBACK,
    (gpointer)parse_report_option, "Print a report instead of the interactive view; advice is a message "
    "to whoever must fix it", "text|json|advice"},
+  {"tui", 0, 0, G_OPTION_ARG_NONE, &opts.tui,
+   "Open the interactive view even when standard output is no terminal", NULL},
+  {"lookup", 0, 0, G_OPTION_ARG_NONE, &opts.lookup,
+   "Check a selector's key with no message: --lookup SELECTOR DOMAIN", NULL},
   {"dns-zone", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &opts.zones,
    "Answer DNS only from this zone file (repeatable; NAME=FILE names the zone)",
    "FILE"},
@@ -86,13 +94,18 @@ static const GOptionEntry entries[] = {
 
 static const char summary[] =
   "Explains why a mail's DKIM signatures pass or fail, and who must fix it.\n"
-  "FILE may be - for standard input.";
+  "On a terminal it opens the interactive view: on FILE, on a message piped\n"
+  "in, or on a paste screen when there is neither.  When standard output is\n"
+  "no terminal it prints the text report instead.  FILE may be - for\n"
+  "standard input.";
 
 static const char description[] =
   "Exit status: 0 every signature passed; 1 a signature failed for a lasting\n"
   "reason (fail, permerror, policy, neutral); 2 the only failures are\n"
   "temporary (temperror); 3 no DKIM signature; 64 usage error; 66 input\n"
-  "not readable; 69 DNS resolver could not be set up.";
+  "not readable; 69 DNS resolver could not be set up or no terminal for the\n"
+  "interactive view.  The interactive view exits 0 after q, 128+N after\n"
+  "signal N.  NO_COLOR in the environment means --no-color.";
 
 static int G_GNUC_PRINTF(2, 3)
 fail(int code, const char *fmt, ...)
@@ -318,6 +331,178 @@ report_file(const char *file, DksResolver *resolver, gint64 now,
   return exit_code_for(dks_run_overall(run));
 }
 
+static DksReportFormat
+report_format(void)
+{
+  if (opts.report == NULL)
+    return DKS_REPORT_TEXT;
+  if (g_str_equal(opts.report, "json"))
+    return DKS_REPORT_JSON;
+  if (g_str_equal(opts.report, "advice"))
+    return DKS_REPORT_ADVICE;
+  return DKS_REPORT_TEXT;
+}
+
+/* --lookup as a report: waits for every answer, then prints (the advice
+ * format prints the text: the lookup has no signature to write about). */
+static int
+report_lookup(DksLookup *lookup, DksResolver *resolver, DksReportFormat format)
+{
+  dks_lookup_start(lookup, resolver, NULL, NULL);
+  while (!dks_lookup_is_done(lookup))
+    g_main_context_iteration(NULL, TRUE);
+  g_autoptr(GString) out = g_string_new(NULL);
+  if (format == DKS_REPORT_JSON)
+    dks_lookup_report_json(out, lookup);
+  else
+    dks_lookup_report_text(out, lookup, !locale_is_utf8());
+  fputs(out->str, stdout);
+  fflush(stdout);
+  return exit_code_for(dks_lookup_result(lookup));
+}
+
+static int
+report_files(GPtrArray *files, DksResolver *resolver, gint64 now)
+{
+  DksReportFormat format = report_format();
+  int code = EXIT_ALL_PASS;
+  for (guint i = 0; i < files->len; i++) {
+    if (i > 0 && format != DKS_REPORT_JSON)
+      fputs("\n", stdout);
+    int file_code = report_file(g_ptr_array_index(files, i), resolver, now, format);
+    code = i == 0 ? file_code : combine_exit(code, file_code);
+  }
+  return code;
+}
+
+/* no-color.org: NO_COLOR set to anything but the empty string. */
+static gboolean
+color_wanted(void)
+{
+  const char *no_color = g_getenv("NO_COLOR");
+  return !opts.no_color && (no_color == NULL || *no_color == '\0');
+}
+
+/* The interactive view on one message, the lookup, or (neither) the paste
+ * screen.  The message is read first: a pipe from a mail client is
+ * standard input, and keys then come from /dev/tty. */
+static int
+run_interactive(GPtrArray *files, DksLookup *lookup, DksResolver *resolver, gint64 now)
+{
+  g_autoptr(GError) error = NULL;
+  DksMessage *msg = NULL;
+  const char *label = files->len > 0 ? g_ptr_array_index(files, 0) : NULL;
+  if (lookup == NULL && label != NULL) {
+    msg = dks_message_new_from_file(label, &error);
+    if (msg == NULL) {
+      dks_resolver_free(resolver);
+      return fail(EXIT_NO_INPUT, "%s", error->message);
+    }
+  }
+  DksAppConfig config = {
+    .resolver = resolver,
+    .msg = msg,
+    .lookup = lookup,
+    .now = now,
+    .color = color_wanted(),
+    .utf8 = locale_is_utf8(),
+    .label = label,
+  };
+  int code = dks_app_run(&config, &error);
+  if (code < 0)
+    return fail(EXIT_UNAVAILABLE, "%s", error->message);
+  return code;
+}
+
+/* git's and less's rule: a terminal on standard output gets the view, a
+ * pipe or file the report; --report and --tui decide otherwise. */
+static gboolean
+wants_interactive(const GPtrArray *files, int *code)
+{
+  *code = EXIT_ALL_PASS;
+  if (opts.report != NULL)
+    return FALSE;
+  gboolean interactive = opts.tui || isatty(STDOUT_FILENO);
+  if (interactive && !opts.lookup && files->len > 1) {
+    if (opts.tui)
+      *code = fail(EXIT_USAGE, "--tui opens one message; use --report for several");
+    return FALSE;
+  }
+  return interactive;
+}
+
+static void
+free_options(void)
+{
+  g_strfreev(opts.zones);
+  g_strfreev(opts.files);
+  g_free(opts.report);
+  g_free(opts.resolver);
+  g_free(opts.now_text);
+  g_free(opts.trust_anchor);
+  g_free(opts.root_server);
+}
+
+static int
+run(void)
+{
+  g_autoptr(GError) error = NULL;
+  if (opts.version) {
+    printf("dkimscope %s\n", DKS_VERSION);
+    return EXIT_ALL_PASS;
+  }
+  if (opts.report != NULL && opts.tui)
+    return fail(EXIT_USAGE, "--report and --tui exclude each other");
+  gint64 now = 0;
+  if (!parse_now(&now, &error))
+    return fail(EXIT_USAGE, "%s", error->message);
+
+  g_autoptr(GPtrArray) zones = g_ptr_array_new_with_free_func(g_free);
+  g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func(g_free);
+  for (char **z = opts.zones; z && *z; z++)
+    g_ptr_array_add(zones, g_strdup(*z));
+  for (char **f = opts.files; f && *f; f++)
+    g_ptr_array_add(files, g_strdup(*f));
+  if (opts.demo && opts.lookup) {
+    /* The demo's zones, to look its selectors up. */
+    g_autoptr(GPtrArray) unused = g_ptr_array_new_with_free_func(g_free);
+    add_demo(zones, unused);
+  } else if (opts.demo) {
+    add_demo(zones, files);
+  }
+
+  g_autoptr(DksLookup) lookup = NULL;
+  if (opts.lookup) {
+    if (files->len != 2)
+      return fail(EXIT_USAGE, "--lookup wants two arguments: SELECTOR DOMAIN");
+    lookup = dks_lookup_new(g_ptr_array_index(files, 0), g_ptr_array_index(files, 1),
+                            &error);
+    if (lookup == NULL)
+      return fail(EXIT_USAGE, "%s", error->message);
+  }
+  int code = EXIT_ALL_PASS;
+  gboolean interactive = wants_interactive(files, &code);
+  if (code != EXIT_ALL_PASS)
+    return code;
+  if (files->len == 0) {
+    if (!isatty(STDIN_FILENO))
+      g_ptr_array_add(files, g_strdup("-"));
+    else if (!interactive)
+      return fail(EXIT_USAGE, "no message given: name a FILE, pipe a message in "
+                  "(\"-\" reads standard input), or try --demo");
+  }
+
+  DksResolver *resolver = make_resolver(zones, &code);
+  if (resolver == NULL)
+    return code;
+  if (interactive)
+    return run_interactive(files, g_steal_pointer(&lookup), resolver, now);
+  g_autoptr(DksResolver) owned = resolver;
+  if (lookup != NULL)
+    return report_lookup(lookup, resolver, report_format());
+  return report_files(files, resolver, now);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -329,52 +514,7 @@ main(int argc, char **argv)
   g_option_context_set_description(context, description);
   if (!g_option_context_parse(context, &argc, &argv, &error))
     return fail(EXIT_USAGE, "%s (see --help)", error->message);
-  if (opts.version) {
-    printf("dkimscope %s\n", DKS_VERSION);
-    return EXIT_ALL_PASS;
-  }
-  gint64 now = 0;
-  if (!parse_now(&now, &error))
-    return fail(EXIT_USAGE, "%s", error->message);
-
-  g_autoptr(GPtrArray) zones = g_ptr_array_new_with_free_func(g_free);
-  g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func(g_free);
-  for (char **z = opts.zones; z && *z; z++)
-    g_ptr_array_add(zones, g_strdup(*z));
-  for (char **f = opts.files; f && *f; f++)
-    g_ptr_array_add(files, g_strdup(*f));
-  if (opts.demo)
-    add_demo(zones, files);
-  if (files->len == 0) {
-    if (isatty(STDIN_FILENO))
-      return fail(EXIT_USAGE, "no message given: name a FILE, pipe a message in "
-                  "(\"-\" reads standard input), or try --demo");
-    g_ptr_array_add(files, g_strdup("-"));
-  }
-
-  int code = EXIT_ALL_PASS;
-  g_autoptr(DksResolver) resolver = make_resolver(zones, &code);
-  if (resolver == NULL)
-    return code;
-  /* Until the interactive view lands, every run prints the report. */
-  DksReportFormat format = !opts.report                       ? DKS_REPORT_TEXT
-                         : g_str_equal(opts.report, "json")   ? DKS_REPORT_JSON
-                         : g_str_equal(opts.report, "advice") ? DKS_REPORT_ADVICE
-                                                              : DKS_REPORT_TEXT;
-  gboolean first = TRUE;
-  for (guint i = 0; i < files->len; i++) {
-    if (!first && format != DKS_REPORT_JSON)
-      fputs("\n", stdout);
-    first = FALSE;
-    int file_code = report_file(g_ptr_array_index(files, i), resolver, now, format);
-    code = i == 0 ? file_code : combine_exit(code, file_code);
-  }
-  g_strfreev(opts.zones);
-  g_strfreev(opts.files);
-  g_free(opts.report);
-  g_free(opts.resolver);
-  g_free(opts.now_text);
-  g_free(opts.trust_anchor);
-  g_free(opts.root_server);
+  int code = run();
+  free_options();
   return code;
 }
