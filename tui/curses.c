@@ -263,6 +263,14 @@ dks_term_close(DksTerm *term)
   if (term == NULL)
     return;
   set_term(term->screen);
+  /* Without an alternate screen the last frame would stay, and the shell
+   * would write over its bottom line: leave a clean screen instead, as
+   * terminals with one do. */
+  char *rmcup = tigetstr("rmcup");
+  if (rmcup == NULL || rmcup == (char *)-1 || *rmcup == '\0') {
+    erase();
+    refresh();
+  }
   curs_set(1);
   endwin();           /* rmcup, the modes from before newterm */
   write_all(term->out_fd, PASTE_OFF, strlen(PASTE_OFF));

@@ -20,8 +20,8 @@ typedef struct {
  * by one (cbreak), arrow keys decoded, cursor hidden, bracketed paste on
  * (ESC[?2004h).  Colour only when want_color and the terminal has colours.
  * Installs handlers for fatal signals (SIGSEGV, SIGBUS, SIGFPE, SIGILL,
- * SIGABRT, SIGQUIT) that restore the terminal, then re-raise with the handler that
- * was there before.  SIGINT, SIGTERM, SIGHUP and SIGWINCH are the caller's
+ * SIGABRT, SIGQUIT) that restore the terminal, then re-raise with the
+ * handler that was there before.  SIGINT, SIGTERM, SIGHUP and SIGWINCH are the caller's
  * (install them before this call, so curses leaves them alone).  One
  * terminal at a time.  NULL and *error (G_FILE_ERROR) when there is no
  * terminal or curses cannot start.  Caller closes with dks_term_close. */
