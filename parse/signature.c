@@ -59,8 +59,8 @@ sig_is_field_name(const char *name)
 /* Checks a DNS name in text form: labels of letters, digits, '-' or '_',
  * 1 to 63 octets each, 253 octets in all, no empty label.  Returns NULL
  * when fine, else a static reason. */
-static const char *
-sig_dns_name_problem(const char *name, gsize len)
+const char *
+dks_dns_name_problem(const char *name, gsize len)
 {
   if (len == 0)
     return "it is empty";
@@ -306,7 +306,7 @@ sig_parse_d_s(SigParse *sp)
   const DksTag *d = sig_required(sp, "d", "the signing domain");
   if (d != NULL) {
     sig->domain = g_strdup(d->value);
-    const char *why = sig_dns_name_problem(d->value, d->value_len);
+    const char *why = dks_dns_name_problem(d->value, d->value_len);
     if (why != NULL) {
       g_autofree char *have = sig_quote(d);
       sig_syntax(sp, "d", "RFC 6376 §3.5 d=: want a domain name, have '%s': %s",
@@ -316,7 +316,7 @@ sig_parse_d_s(SigParse *sp)
   const DksTag *s = sig_required(sp, "s", "the selector");
   if (s != NULL) {
     sig->selector = g_strdup(s->value);
-    const char *why = sig_dns_name_problem(s->value, s->value_len);
+    const char *why = dks_dns_name_problem(s->value, s->value_len);
     if (why != NULL) {
       g_autofree char *have = sig_quote(s);
       sig_syntax(sp, "s", "RFC 6376 §3.5 s=: want a selector (dot-separated "
@@ -707,7 +707,7 @@ dks_signature_key_name(const DksSignature *sig)
       (d_tag != NULL && d_tag->value_len != strlen(sig->domain)))
     return NULL;
   char *name = g_strconcat(sig->selector, "._domainkey.", sig->domain, NULL);
-  if (sig_dns_name_problem(name, strlen(name)) != NULL) {
+  if (dks_dns_name_problem(name, strlen(name)) != NULL) {
     g_free(name);
     return NULL;
   }

@@ -82,5 +82,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(DksSignature, dks_signature_free)
  * octets outside letters/digits/hyphen/underscore/dot).  Caller frees. */
 char *dks_signature_key_name(const DksSignature *sig);
 
+/* Checks a DNS name (or a selector) in text form as key names need it:
+ * labels of letters, digits, '-' or '_', 1 to 63 octets each, 253 octets in
+ * all, no empty label.  NULL when fine, else a static reason. */
+const char *dks_dns_name_problem(const char *name, gsize len);
+
 const char *dks_algorithm_name(DksAlgorithm alg); /* "rsa-sha256", ... */
 const char *dks_canon_name(DksCanon canon);       /* "simple"/"relaxed" */

@@ -54,36 +54,10 @@ struct DksLookup {
   gpointer user_data;
 };
 
-/* A selector or domain as a DNS name part: letters, digits, '-', '_' and
- * dots between non-empty labels (RFC 6376 §3.6.2.1 builds the key name from
- * them as they are). */
-static const char *
-name_part_problem(const char *text)
-{
-  gsize len = strlen(text);
-  if (len == 0)
-    return "it is empty";
-  gsize label = 0;
-  for (gsize i = 0; i < len; i++) {
-    guchar c = (guchar)text[i];
-    if (c == '.') {
-      if (label == 0)
-        return "it has an empty label (two dots in a row, or a dot at an end)";
-      label = 0;
-    } else if (g_ascii_isalnum(c) || c == '-' || c == '_') {
-      if (++label > 63)
-        return "a label is longer than 63 octets (RFC 1035 §2.3.4)";
-    } else {
-      return "it holds a character other than a letter, digit, '-', '_' or '.'";
-    }
-  }
-  return label == 0 ? "it ends with a dot" : NULL;
-}
-
 DksLookup *
 dks_lookup_new(const char *selector, const char *domain, GError **error)
 {
-  const char *why = name_part_problem(selector);
+  const char *why = dks_dns_name_problem(selector, strlen(selector));
   if (why != NULL) {
     g_autofree char *quoted = dks_quote_bytes(selector, strlen(selector), 80);
     g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
@@ -95,7 +69,7 @@ dks_lookup_new(const char *selector, const char *domain, GError **error)
   gsize dlen = strlen(bare);
   if (dlen > 1 && bare[dlen - 1] == '.')
     bare[dlen - 1] = '\0';
-  why = name_part_problem(bare);
+  why = dks_dns_name_problem(bare, strlen(bare));
   if (why != NULL) {
     g_autofree char *quoted = dks_quote_bytes(domain, strlen(domain), 80);
     g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
