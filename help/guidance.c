@@ -391,7 +391,8 @@ explain_dns(Ctx *c, const DksDnsAnswer *a)
 static void
 on_none(Ctx *c)
 {
-  verdict(c, "Not decided yet: the checks for this signature are still running.");
+  verdict(c, "Not decided yet: the checks for this %s are still running.",
+          c->run != NULL && dks_run_is_lookup(c->run) ? "key" : "signature");
   explain(c, "The walkthrough follows RFC 6376 §6.1; the DNS steps wait for "
           "their answers.");
   fix(c, "Nothing to do yet: wait for the DNS answers.");
@@ -458,9 +459,33 @@ pass_not_aligned(Ctx *c)
       "need to sign with d=%s (or a domain under it) as well.", from);
 }
 
+/* A selector looked up with no message: the key is fine, and that is all
+ * that can be said without a signature to check. */
+static void
+on_lookup_pass(Ctx *c)
+{
+  g_autofree char *key = c->sr->key_type == DKS_KEY_TYPE_ED25519
+                           ? g_strdup("Ed25519")
+                           : g_strdup_printf("%u-bit RSA", c->sr->key_bits);
+  verdict(c, "A usable %s key is published at %s: signatures made with "
+          "s=%s d=%s can verify.", key, c->key_name, c->s, c->d);
+  explain(c, "The key steps passed: %s has one TXT record (RFC 6376 §6.1.2), a "
+          "well-formed key record holding a usable public key (RFC 6376 "
+          "§3.6.1), of a size receivers accept (RFC 8301).  Whether a given "
+          "message verifies also depends on its signature and on what "
+          "happened to it on the way: check the message itself for that.",
+          c->key_name);
+  refine(c, DKS_PARTY_NONE, NULL);
+  fix(c, "Nothing to fix in DNS.");
+}
+
 static void
 on_pass(Ctx *c)
 {
+  if (c->run != NULL && dks_run_is_lookup(c->run)) {
+    on_lookup_pass(c);
+    return;
+  }
   verdict(c, "%s", dks_help_reason_line(DKS_REASON_PASS));
   explain(c, "Every check passed: the signature field is complete (RFC 6376 "
           "§6.1.1), the key was found at %s (RFC 6376 §6.1.2), the body "
@@ -1981,9 +2006,10 @@ advice_message(GString *out, Ctx *c)
     wrap(out, date, 2, 4);
     wrap(out, subject, 2, 4);
   }
-  g_autofree char *sigline = g_strdup_printf(
-    "DKIM-Signature #%u: d=%s s=%s a=%s", sig->index + 1, c->d, c->s,
-    show(c, sig->algorithm_name));
+  g_autofree char *sigline = msg == NULL
+    ? g_strdup_printf("Looked up with no message: selector %s, domain %s", c->s, c->d)
+    : g_strdup_printf("DKIM-Signature #%u: d=%s s=%s a=%s", sig->index + 1, c->d, c->s,
+                      show(c, sig->algorithm_name));
   wrap(out, sigline, 2, 4);
   g_autofree char *result = g_strdup_printf("Result: %s (%s)",
                                             dks_result_name(c->sr->result),
@@ -1992,8 +2018,11 @@ advice_message(GString *out, Ctx *c)
 }
 
 static const char *
-about_words(const DksSigRun *sr, const DksGuidance *g)
+about_words(const DksRun *run, const DksSigRun *sr, const DksGuidance *g)
 {
+  if (dks_run_is_lookup(run))
+    return sr->result == DKS_RESULT_TEMPERROR ? "could not be looked up for now"
+                                              : "is not usable";
   if (g->party == DKS_PARTY_NONE)
     return "fails now, but nothing needs to be fixed";
   switch (sr->result) {
@@ -2017,11 +2046,14 @@ dks_advice_text(const DksRun *run)
   GString *out = g_string_new(NULL);
 
   g_autofree char *to = g_strdup_printf(
-    "To: %s", g->party == DKS_PARTY_NONE ? "whoever asked about this message" : g->who);
+    "To: %s", g->party != DKS_PARTY_NONE ? g->who
+              : dks_run_is_lookup(run) ? "whoever asked about this key"
+                                       : "whoever asked about this message");
   wrap(out, to, 0, 4);
-  g_autofree char *about = g_strdup_printf("About: the DKIM signature of %s "
-                                           "(selector %s) %s", c.d, c.s,
-                                           about_words(sr, g));
+  g_autofree char *about = g_strdup_printf("About: the DKIM %s of %s "
+                                           "(selector %s) %s",
+                                           dks_run_is_lookup(run) ? "key" : "signature",
+                                           c.d, c.s, about_words(run, sr, g));
   wrap(out, about, 0, 4);
   g_string_append_c(out, '\n');
   wrap(out, g->verdict_line, 0, 0);

@@ -130,6 +130,28 @@ dks_help_result_words(DksResult result)
 }
 
 const char *
+dks_help_lookup_result_words(DksResult result)
+{
+  switch (result) {
+  case DKS_RESULT_PASS:
+    return "pass: a usable key is published; signatures made with it can verify";
+  case DKS_RESULT_POLICY:
+    return "policy: the key is published, but receivers must not accept "
+           "signatures made with it (RFC 8301)";
+  case DKS_RESULT_TEMPERROR:
+    return "temperror: the key could not be looked up now; try again later";
+  case DKS_RESULT_PERMERROR:
+    return "permerror: no usable key: every signature with this selector fails "
+           "to verify";
+  case DKS_RESULT_FAIL:
+  case DKS_RESULT_NEUTRAL:
+    return dks_help_result_words(result);
+  case DKS_RESULT_NONE: break;
+  }
+  return "none: the lookup has not finished";
+}
+
+const char *
 dks_help_party_words(DksParty party)
 {
   switch (party) {

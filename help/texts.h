@@ -17,6 +17,11 @@ const char *dks_help_reason_line(DksReason reason);
 /* The RFC 8601 result in plain words ("fail: the signature is broken"). */
 const char *dks_help_result_words(DksResult result);
 
+/* The same for a selector looked up with no message: what the key steps
+ * alone mean for signatures made with it ("pass: a usable key is
+ * published"). */
+const char *dks_help_lookup_result_words(DksResult result);
+
 /* Who must act, in words ("the sender's DNS administrator"). */
 const char *dks_help_party_words(DksParty party);
 

@@ -672,6 +672,40 @@ dks_signatures_parse_all(DksMessage *msg)
   return sigs;
 }
 
+DksSignature *
+dks_signature_new_for_key(const char *selector, const char *domain, const char **why)
+{
+  const char *problem = NULL;
+  gsize dlen = domain ? strlen(domain) : 0;
+  /* A trailing dot is how people write absolute names. */
+  if (dlen > 1 && domain[dlen - 1] == '.')
+    dlen--;
+  if (selector == NULL || domain == NULL)
+    problem = "a selector and a domain are both needed";
+  else if (dks_dns_name_problem(selector, strlen(selector)) != NULL)
+    problem = "the selector is no DNS name (labels of 1-63 letters, digits, "
+              "'-' or '_')";
+  else if (dks_dns_name_problem(domain, dlen) != NULL)
+    problem = "the domain is no DNS name (labels of 1-63 letters, digits, "
+              "'-' or '_', at most 253 octets)";
+  else if (strlen(selector) + strlen("._domainkey.") + dlen > DKS_MAX_DNS_NAME_BYTES)
+    problem = "<selector>._domainkey.<domain> is longer than 253 octets "
+              "(RFC 1035 §2.3.4)";
+  if (problem != NULL) {
+    if (why != NULL)
+      *why = problem;
+    return NULL;
+  }
+  DksSignature *sig = g_new0(DksSignature, 1);
+  sig->findings = dks_findings_new();
+  sig->selector = g_ascii_strdown(selector, -1);
+  sig->domain = g_ascii_strdown(domain, (gssize)dlen);
+  g_autofree char *text = g_strdup_printf("d=%s; s=%s", sig->domain, sig->selector);
+  sig->tags = dks_tag_list_parse(text, strlen(text), SIG_WHAT);
+  sig->signed_headers = g_ptr_array_new_with_free_func(g_free);
+  return sig;
+}
+
 void
 dks_signature_free(DksSignature *sig)
 {

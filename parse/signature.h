@@ -69,6 +69,15 @@ typedef struct {
 DksSignature *dks_signature_parse(const DksMessage *msg, guint header_index,
                                   guint sig_index);
 
+/* A stand-in signature for a selector checked with no message (a lookup,
+ * as web DKIM tools do): only d= and s= are set, lower-cased, with a
+ * trailing dot on the domain dropped; no b=, no h=, algorithm unknown,
+ * identity NULL.  NULL and *why (a static reason naming what is wrong)
+ * when the two do not form a key name "<s>._domainkey.<d>" (see
+ * dks_dns_name_problem).  Caller frees with dks_signature_free. */
+DksSignature *dks_signature_new_for_key(const char *selector, const char *domain,
+                                        const char **why);
+
 /* Every DKIM-Signature field of msg, in header order, capped at
  * DKS_MAX_SIGNATURES (a finding is added to msg->findings when cut).
  * Returns a GPtrArray of DksSignature* that frees its elements. */

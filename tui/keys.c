@@ -41,6 +41,8 @@
 #define CMD_SAVE DKS_CMD_SAVE, "save", \
   "Save the report (the advice, when it is open) to a file", "save"
 #define CMD_PASTE DKS_CMD_PASTE, "paste", "Paste or open another message", "paste"
+#define CMD_LOOKUP DKS_CMD_LOOKUP, "look-up", \
+  "Look a selector's key up with no message: type SELECTOR DOMAIN", "look up"
 #define CMD_REDRAW DKS_CMD_REDRAW, "redraw", "Redraw the screen", NULL
 #define CMD_QUIT DKS_CMD_QUIT, "quit", "Quit", "quit"
 
@@ -83,6 +85,7 @@ static const DksKeyBinding bindings[] = {
   B('c', "c", "c", CMD_COPY),
   B('s', "s", "s", CMD_SAVE),
   B('p', "p", "p", CMD_PASTE),
+  B('l', "l", "l", CMD_LOOKUP),
   B(DKS_KEY_CTRL_L, "Ctrl-L", "Ctrl-L", CMD_REDRAW),
   B('q', "q", "q", CMD_QUIT),
   B(DKS_KEY_CTRL_C, "Ctrl-C", "Ctrl-C", CMD_QUIT),
@@ -116,6 +119,7 @@ static const char *const command_names[] = {
   [DKS_CMD_SAVE] = NAME(CMD_SAVE),
   [DKS_CMD_ADVICE] = NAME(CMD_ADVICE),
   [DKS_CMD_PASTE] = NAME(CMD_PASTE),
+  [DKS_CMD_LOOKUP] = NAME(CMD_LOOKUP),
   [DKS_CMD_REDRAW] = NAME(CMD_REDRAW),
 };
 G_STATIC_ASSERT(G_N_ELEMENTS(command_names) == DKS_CMD_COUNT);

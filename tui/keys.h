@@ -33,6 +33,7 @@ typedef enum {
   DKS_CMD_SAVE,        /* s: save the report to a file */
   DKS_CMD_ADVICE,      /* a: the advice text */
   DKS_CMD_PASTE,       /* p: paste or open another message */
+  DKS_CMD_LOOKUP,      /* l: look a selector up, with no message */
   DKS_CMD_REDRAW,      /* Ctrl-L */
   DKS_CMD_COUNT
 } DksCommand;

@@ -513,6 +513,24 @@ selected_check(const Ctx *ctx)
   return (DksCheckId)dks_ui_selected_step(ctx->state, ctx->run);
 }
 
+/* The checks sr's walkthrough shows: how many, and the first one (all ten
+ * for a signature, the three key checks for a selector lookup). */
+static guint
+shown_checks(const DksSigRun *sr, guint *first)
+{
+  guint last;
+  dks_ui_step_range(sr, first, &last);
+  return last - *first + 1;
+}
+
+/* "check 2 of 3": where the selected check is in the walkthrough. */
+static char *
+check_position(const Ctx *ctx, const DksSigRun *sr)
+{
+  guint first, n = shown_checks(sr, &first);
+  return g_strdup_printf("check %u of %u", selected_check(ctx) - first + 1, n);
+}
+
 /* The status a verdict is shown with. */
 static DksStatus
 result_status(DksResult result)
@@ -1098,6 +1116,17 @@ doc_teach_headers(Doc *doc, const DksSigRun *sr)
 static void
 doc_teach(Doc *doc, const DksSigRun *sr)
 {
+  if (sr->msg == NULL) {
+    doc_heading(doc, "1. No DKIM-Signature: a selector lookup");
+    g_autofree char *name = clean_input(doc->ctx, sr->key_name, -1);
+    g_autofree char *line = g_strdup_printf(
+      "A signature's s= and d= name its key: %s. With no message there is no "
+      "signature, no canonicalized data and no hash to show; the key is all "
+      "there is to check.", name);
+    doc_wrap(doc, line, 2, 0, 0, 0);
+    doc_teach_dns(doc, sr);
+    return;
+  }
   doc_heading(doc, "1. The DKIM-Signature, tag by tag (RFC 6376 \u00a73.5)");
   doc_tags(doc, sr->sig->tags, signature_tags, G_N_ELEMENTS(signature_tags));
   doc_teach_dns(doc, sr);
@@ -1131,7 +1160,7 @@ GPtrArray *
 dks_layout_raw_lines(const DksRun *run, gboolean utf8)
 {
   GPtrArray *lines = g_ptr_array_new_with_free_func(g_free);
-  if (run == NULL)
+  if (run == NULL || run->msg == NULL)
     return lines;
   const DksMessage *msg = run->msg;
   gsize block = msg->body_offset <= msg->len ? msg->body_offset : msg->len;
@@ -1181,7 +1210,10 @@ doc_raw(Doc *doc)
     }
     doc_wrap_hard(doc, line, spans, 0, 2, mark, 0, 0, (gint)i);
   }
-  if (ctx->run != NULL && dks_message_has_body(ctx->run->msg)) {
+  if (ctx->run != NULL && ctx->run->msg == NULL)
+    doc_text(doc, "A selector lookup has no message, so there are no header fields "
+             "to show.", 0, 0, DKS_ATTR_DIM, 0);
+  if (ctx->run != NULL && ctx->run->msg != NULL && dks_message_has_body(ctx->run->msg)) {
     gsize body_len;
     dks_message_body(ctx->run->msg, &body_len);
     g_autofree char *note = g_strdup_printf("[an empty line, then the body: %" G_GSIZE_FORMAT
@@ -1662,7 +1694,21 @@ draw_summary(DksCanvas *canvas, const Ctx *ctx, guint y, guint w, guint rows)
 {
   const DksMessage *msg = ctx->run->msg;
   const char *labels[] = { "From:    ", "Subject: ", "Date:    " };
-  const char *values[] = { msg->from_display, msg->subject_display, msg->date_display };
+  const char *values[] = { NULL, NULL, NULL };
+  if (msg != NULL) {
+    values[0] = msg->from_display;
+    values[1] = msg->subject_display;
+    values[2] = msg->date_display;
+  } else {
+    /* A selector lookup: what was asked instead of a message's fields. */
+    const DksSigRun *sr = g_ptr_array_index(ctx->run->sigs, 0);
+    labels[0] = "Key:     ";
+    labels[1] = "Domain:  ";
+    labels[2] = "Message: ";
+    values[0] = sr->key_name;
+    values[1] = sr->sig->domain;
+    values[2] = "none: only the published key is checked";
+  }
   for (guint i = 0; i < rows && i < 3; i++) {
     g_autofree char *value = clean_input(ctx, values[i] ? values[i] : "(none)", -1);
     g_autofree char *line = g_strconcat(labels[i], value, NULL);
@@ -1717,7 +1763,8 @@ draw_sig_rows(DksCanvas *canvas, const Ctx *ctx, guint y, guint w, guint rows)
     const char *sym = status_symbol(ctx, status);
     g_autofree char *label = sig_label(ctx, sr->sig);
     g_autofree char *alg = clean_input(ctx, sr->sig->algorithm_name ? sr->sig->algorithm_name
-                                                                    : "(no a=)", -1);
+                                            : sr->msg == NULL ? "selector lookup"
+                                                              : "(no a=)", -1);
     g_autofree char *number = g_strdup_printf("%u", first + i + 1);
     g_autofree char *text = g_strdup_printf("%2s %s %-9s  %s  %s", number, sym, result_word(sr),
                                             label, alg);
@@ -1731,12 +1778,13 @@ draw_step_rows(DksCanvas *canvas, const Ctx *ctx, const DksSigRun *sr, guint y, 
                guint rows)
 {
   const DksUiState *state = ctx->state;
-  guint sel = selected_check(ctx);
-  guint shown = MIN(rows, (guint)DKS_CHECK_COUNT);
-  guint first = list_first(sel, DKS_CHECK_COUNT, shown);
-  gint deciding = dks_ui_deciding_step(sr);
+  guint base, n = shown_checks(sr, &base);
+  guint sel = selected_check(ctx) - base;
+  guint shown = MIN(rows, n);
+  guint first = list_first(sel, n, shown);
+  gint deciding = dks_ui_deciding_step(sr) - (gint)base;
   for (guint i = 0; i < shown; i++) {
-    const DksStep *step = &sr->steps[first + i];
+    const DksStep *step = &sr->steps[base + first + i];
     const char *sym = status_symbol(ctx, step->status);
     g_autofree char *summary = step_summary(ctx, step);
     g_autofree char *text = g_strdup_printf("%s %-7s  %-18s  %s", sym,
@@ -1746,11 +1794,11 @@ draw_step_rows(DksCanvas *canvas, const Ctx *ctx, const DksSigRun *sr, guint y, 
     draw_list_row(canvas, ctx, y + i, w, text, first + i == sel, focused,
                   (gint)(first + i) == deciding ? DKS_ATTR_BOLD : 0, sym, 0, step->status);
   }
-  if (shown < DKS_CHECK_COUNT && shown > 0 && w > 2) {
+  if (shown < n && shown > 0 && w > 2) {
     if (first > 0)
       put(canvas, ctx, w - 1, y, glyph(ctx, GLYPH_MORE_ABOVE), 1, DKS_ATTR_BOLD,
           DKS_ROLE_INFO);
-    if (first + shown < DKS_CHECK_COUNT)
+    if (first + shown < n)
       put(canvas, ctx, w - 1, y + shown - 1, glyph(ctx, GLYPH_MORE_BELOW), 1, DKS_ATTR_BOLD,
           DKS_ROLE_INFO);
   }
@@ -1832,7 +1880,7 @@ draw_overview_spare(DksCanvas *canvas, const Ctx *ctx, guint y, guint w, guint r
   Doc doc = doc_new(ctx, w);
   GArray *ends = g_array_new(FALSE, FALSE, sizeof(guint)); /* rows after each item */
   const DksMessage *msg = ctx->run->msg;
-  for (guint i = 0; msg->findings != NULL && i < msg->findings->len; i++) {
+  for (guint i = 0; msg != NULL && msg->findings != NULL && i < msg->findings->len; i++) {
     const DksFinding *f = g_ptr_array_index(msg->findings, i);
     g_autofree char *text = clean_input(ctx, f->text, -1);
     g_autofree char *line = g_strdup_printf("Note: %s", text);
@@ -1869,7 +1917,7 @@ draw_detail_pane(DksCanvas *canvas, const Ctx *ctx, const DksSigRun *sr)
     put(canvas, ctx, sep_x, body.y + i, glyph(ctx, GLYPH_VLINE), 1, DKS_ATTR_DIM,
         DKS_ROLE_DEFAULT);
   DksCheckId check = selected_check(ctx);
-  g_autofree char *where = g_strdup_printf("check %u of %u", check + 1, DKS_CHECK_COUNT);
+  g_autofree char *where = check_position(ctx, sr);
   if (r.y > body.y)
     draw_step_heading(canvas, ctx, r.x, body.y, r.w, &sr->steps[check], where);
   if (ctx->state->focus == DKS_PANE_DETAIL && r.y > body.y)
@@ -1943,14 +1991,17 @@ draw_overview(DksCanvas *canvas, const Ctx *ctx)
   guint y = body.y;
   draw_summary(canvas, ctx, y, w, plan.summary);
   y += plan.summary;
+  gboolean lookup = dks_run_is_lookup(ctx->run);
   if (plan.rules) {
-    g_autofree char *label = g_strdup_printf("Signatures (%u)", n);
+    g_autofree char *label = lookup ? g_strdup("Key (selector lookup)")
+                                    : g_strdup_printf("Signatures (%u)", n);
     draw_rule(canvas, ctx, 0, y++, w, label, state->focus == DKS_PANE_SIGNATURES && n > 1);
   }
   draw_sig_rows(canvas, ctx, y, w, plan.sigs);
   y += plan.sigs;
   if (plan.rules) {
-    g_autofree char *label = g_strdup_printf("Verdict of signature %u", state->sig + 1);
+    g_autofree char *label = lookup ? g_strdup("Verdict on the key")
+                                    : g_strdup_printf("Verdict of signature %u", state->sig + 1);
     draw_rule(canvas, ctx, 0, y++, w, label, FALSE);
   }
   y += draw_cut_rows(canvas, ctx, verdict, plan.verdict, 0, y, w);
@@ -1958,8 +2009,9 @@ draw_overview(DksCanvas *canvas, const Ctx *ctx)
   if (plan.rules)
     draw_rule(canvas, ctx, 0, y++, w, "Checks", state->focus == DKS_PANE_STEPS);
   draw_step_rows(canvas, ctx, sr, y, w, plan.steps);
-  if (plan.steps > DKS_CHECK_COUNT)
-    draw_overview_spare(canvas, ctx, y + DKS_CHECK_COUNT, w, plan.steps - DKS_CHECK_COUNT);
+  guint first, checks = shown_checks(sr, &first);
+  if (plan.steps > checks)
+    draw_overview_spare(canvas, ctx, y + checks, w, plan.steps - checks);
   if (overview_has_detail(state, ctx->run))
     draw_detail_pane(canvas, ctx, sr);
 }
@@ -1977,8 +2029,8 @@ overview_list_rows(const Ctx *ctx)
   g_autoptr(GPtrArray) who = NULL;
   overview_verdict(ctx, sr, overview_left_width(state, ctx->run), &verdict, &who);
   OverviewPlan plan = overview_plan(body.h, sig_count(ctx->run), verdict->len, who->len);
-  guint rows = state->focus == DKS_PANE_SIGNATURES ? plan.sigs
-                                                   : MIN(plan.steps, (guint)DKS_CHECK_COUNT);
+  guint first, checks = shown_checks(sr, &first);
+  guint rows = state->focus == DKS_PANE_SIGNATURES ? plan.sigs : MIN(plan.steps, checks);
   return MAX(rows, 1u);
 }
 
@@ -2009,10 +2061,12 @@ draw_step_screen(DksCanvas *canvas, const Ctx *ctx)
 {
   const DksSigRun *sr = selected_sig(ctx);
   DksCheckId check = selected_check(ctx);
-  g_autofree char *where = g_strdup_printf("signature %u of %u %s check %u of %u",
-                                           MIN(ctx->state->sig + 1, sig_count(ctx->run)),
-                                           sig_count(ctx->run), ctx->utf8 ? "\u00b7" : "-",
-                                           check + 1, DKS_CHECK_COUNT);
+  g_autofree char *position = sr ? check_position(ctx, sr) : g_strdup("");
+  g_autofree char *where = dks_run_is_lookup(ctx->run)
+    ? g_strdup_printf("selector lookup %s %s", ctx->utf8 ? "\u00b7" : "-", position)
+    : g_strdup_printf("signature %u of %u %s %s",
+                      MIN(ctx->state->sig + 1, sig_count(ctx->run)), sig_count(ctx->run),
+                      ctx->utf8 ? "\u00b7" : "-", position);
   draw_title(canvas, ctx, where);
   static const Hint hints[] = {
     { DKS_CMD_PREV_STEP, DKS_CMD_NEXT_STEP, "previous/next check" },
@@ -2036,10 +2090,10 @@ static void
 draw_teach_screen(DksCanvas *canvas, const Ctx *ctx)
 {
   const DksSigRun *sr = selected_sig(ctx);
-  g_autofree char *where = g_strdup_printf("teach %s signature %u of %u",
-                                           ctx->utf8 ? "\u00b7" : "-",
-                                           MIN(ctx->state->sig + 1, sig_count(ctx->run)),
-                                           sig_count(ctx->run));
+  g_autofree char *where = ctx->run != NULL && dks_run_is_lookup(ctx->run)
+    ? g_strdup_printf("teach %s selector lookup", ctx->utf8 ? "\u00b7" : "-")
+    : g_strdup_printf("teach %s signature %u of %u", ctx->utf8 ? "\u00b7" : "-",
+                      MIN(ctx->state->sig + 1, sig_count(ctx->run)), sig_count(ctx->run));
   draw_title(canvas, ctx, where);
   static const Hint hints[] = {
     { DKS_CMD_UP, DKS_CMD_DOWN, "scroll" }, { DKS_CMD_PAGE_DOWN, DKS_CMD_NONE, "page" },

@@ -5,8 +5,10 @@
 #include <langinfo.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
+#include "parse/finding.h"
 #include "parse/limits.h"
 #include "tui/app.h"
 #include "tui/report.h"
@@ -299,22 +301,12 @@ locale_is_utf8(void)
                      g_ascii_strcasecmp(codeset, "utf8") == 0);
 }
 
+/* Prints run in format on standard output; returns its exit code. */
 static int
-report_file(const char *file, DksResolver *resolver, gint64 now,
-            DksReportFormat format)
+print_report(const DksRun *run, const char *file, DksResolver *resolver,
+             DksReportFormat format)
 {
-  g_autoptr(GError) error = NULL;
   g_autoptr(GString) out = g_string_new(NULL);
-  DksMessage *msg = dks_message_new_from_file(file, &error);
-  if (msg == NULL) {
-    fprintf(stderr, "dkimscope: %s\n", error->message);
-    if (format == DKS_REPORT_JSON) {
-      dks_report_json_error(out, file, error->message);
-      fputs(out->str, stdout);
-    }
-    return EXIT_NO_INPUT;
-  }
-  g_autoptr(DksRun) run = analyse(msg, resolver, now);
   DksReportOptions ropt = {
     .file = file,
     .resolver = dks_resolver_describe(resolver),
@@ -331,6 +323,25 @@ report_file(const char *file, DksResolver *resolver, gint64 now,
   return exit_code_for(dks_run_overall(run));
 }
 
+static int
+report_file(const char *file, DksResolver *resolver, gint64 now,
+            DksReportFormat format)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GString) out = g_string_new(NULL);
+  DksMessage *msg = dks_message_new_from_file(file, &error);
+  if (msg == NULL) {
+    fprintf(stderr, "dkimscope: %s\n", error->message);
+    if (format == DKS_REPORT_JSON) {
+      dks_report_json_error(out, file, error->message);
+      fputs(out->str, stdout);
+    }
+    return EXIT_NO_INPUT;
+  }
+  g_autoptr(DksRun) run = analyse(msg, resolver, now);
+  return print_report(run, file, resolver, format);
+}
+
 static DksReportFormat
 report_format(void)
 {
@@ -343,22 +354,15 @@ report_format(void)
   return DKS_REPORT_TEXT;
 }
 
-/* --lookup as a report: waits for every answer, then prints (the advice
- * format prints the text: the lookup has no signature to write about). */
+/* --lookup as a report: waits for every answer, then prints the run as
+ * for a message. */
 static int
-report_lookup(DksLookup *lookup, DksResolver *resolver, DksReportFormat format)
+report_lookup(DksRun *run, DksResolver *resolver, DksReportFormat format)
 {
-  dks_lookup_start(lookup, resolver, NULL, NULL);
-  while (!dks_lookup_is_done(lookup))
+  dks_run_start_dns(run, resolver, NULL, NULL);
+  while (!dks_run_is_done(run))
     g_main_context_iteration(NULL, TRUE);
-  g_autoptr(GString) out = g_string_new(NULL);
-  if (format == DKS_REPORT_JSON)
-    dks_lookup_report_json(out, lookup);
-  else
-    dks_lookup_report_text(out, lookup, !locale_is_utf8());
-  fputs(out->str, stdout);
-  fflush(stdout);
-  return exit_code_for(dks_lookup_result(lookup));
+  return print_report(run, NULL, resolver, format);
 }
 
 static int
@@ -387,7 +391,7 @@ color_wanted(void)
  * screen.  The message is read first: a pipe from a mail client is
  * standard input, and keys then come from /dev/tty. */
 static int
-run_interactive(GPtrArray *files, DksLookup *lookup, DksResolver *resolver, gint64 now)
+run_interactive(GPtrArray *files, DksRun *lookup, DksResolver *resolver, gint64 now)
 {
   g_autoptr(GError) error = NULL;
   DksMessage *msg = NULL;
@@ -471,14 +475,19 @@ run(void)
     add_demo(zones, files);
   }
 
-  g_autoptr(DksLookup) lookup = NULL;
+  g_autoptr(DksRun) lookup = NULL;
   if (opts.lookup) {
     if (files->len != 2)
       return fail(EXIT_USAGE, "--lookup wants two arguments: SELECTOR DOMAIN");
-    lookup = dks_lookup_new(g_ptr_array_index(files, 0), g_ptr_array_index(files, 1),
-                            &error);
-    if (lookup == NULL)
-      return fail(EXIT_USAGE, "%s", error->message);
+    lookup = dks_run_new_lookup(g_ptr_array_index(files, 0), g_ptr_array_index(files, 1),
+                                now, &error);
+    if (lookup == NULL) {
+      g_autofree char *selector = dks_quote_bytes(g_ptr_array_index(files, 0),
+                                                  strlen(g_ptr_array_index(files, 0)), 80);
+      g_autofree char *domain = dks_quote_bytes(g_ptr_array_index(files, 1),
+                                                strlen(g_ptr_array_index(files, 1)), 80);
+      return fail(EXIT_USAGE, "--lookup '%s' '%s': %s", selector, domain, error->message);
+    }
   }
   int code = EXIT_ALL_PASS;
   gboolean interactive = wants_interactive(files, &code);

@@ -56,20 +56,35 @@ dks_ui_set_title(DksUiState *state, const char *title)
   state->title = g_strdup(title);
 }
 
+void
+dks_ui_step_range(const DksSigRun *sr, guint *first, guint *last)
+{
+  *first = 0;
+  *last = DKS_CHECK_COUNT - 1;
+  if (sr == NULL)
+    return;
+  while (*first < *last && !dks_sig_run_has_step(sr, (DksCheckId)*first))
+    (*first)++;
+  while (*last > *first && !dks_sig_run_has_step(sr, (DksCheckId)*last))
+    (*last)--;
+}
+
 gint
 dks_ui_deciding_step(const DksSigRun *sr)
 {
   if (sr == NULL || sr->result == DKS_RESULT_NONE)
     return -1;
+  guint first, last;
+  dks_ui_step_range(sr, &first, &last);
   if (sr->reason == DKS_REASON_PASS)
-    return DKS_CHECK_HEADER_SIGNATURE;
+    return (gint)last;
   for (int c = 0; c < DKS_CHECK_COUNT; c++)
     if (sr->steps[c].status != DKS_STATUS_PENDING && sr->steps[c].reason == sr->reason)
       return c;
   for (int c = 0; c < DKS_CHECK_COUNT; c++)
     if (sr->steps[c].status == DKS_STATUS_FAIL)
       return c;
-  return DKS_CHECK_HEADER_SIGNATURE;
+  return (gint)last;
 }
 
 static guint
@@ -78,16 +93,25 @@ sig_count(const DksRun *run)
   return run != NULL ? run->sigs->len : 0;
 }
 
+static const DksSigRun *
+selected_sig(const DksUiState *state, const DksRun *run)
+{
+  guint n = sig_count(run);
+  return n > 0 ? g_ptr_array_index(run->sigs, MIN(state->sig, n - 1)) : NULL;
+}
+
 guint
 dks_ui_selected_step(const DksUiState *state, const DksRun *run)
 {
-  guint n = sig_count(run);
-  if (!state->step_chosen && n > 0) {
-    gint deciding = dks_ui_deciding_step(g_ptr_array_index(run->sigs, MIN(state->sig, n - 1)));
+  const DksSigRun *sr = selected_sig(state, run);
+  if (!state->step_chosen && sr != NULL) {
+    gint deciding = dks_ui_deciding_step(sr);
     if (deciding >= 0)
       return (guint)deciding;
   }
-  return MIN(state->step, (guint)DKS_CHECK_COUNT - 1);
+  guint first, last;
+  dks_ui_step_range(sr, &first, &last);
+  return CLAMP(state->step, first, last);
 }
 
 static gboolean
@@ -241,12 +265,15 @@ open_step(DksUiState *state)
 
 /* The walkthrough: the next or previous check, stopping at the ends. */
 static guint
-walk(DksUiState *state, gint delta)
+walk(DksUiState *state, const DksRun *run, gint delta)
 {
-  if (delta > 0 && state->step + 1 >= DKS_CHECK_COUNT)
+  guint first, last;
+  dks_ui_step_range(selected_sig(state, run), &first, &last);
+  state->step = dks_ui_selected_step(state, run);
+  if (delta > 0 && state->step >= last)
     return dks_ui_set_status(state, "That was the last check. Esc goes back to the "
                                     "overview.");
-  if (delta < 0 && state->step == 0)
+  if (delta < 0 && state->step <= first)
     return dks_ui_set_status(state, "This is the first check.");
   state->step_chosen = TRUE;
   state->step = delta > 0 ? state->step + 1 : state->step - 1;
@@ -300,12 +327,17 @@ apply_overview(DksUiState *state, const DksRun *run, DksCommand command)
       return DKS_EFFECT_REDRAW;
     case DKS_PANE_DETAIL:
       return scroll_content(state, run, command);
-    default:
+    default: {
+      guint first, last;
+      dks_ui_step_range(selected_sig(state, run), &first, &last);
+      guint row = dks_ui_selected_step(state, run) - first;
       state->step_chosen = TRUE;
-      if (!move_selection(&state->step, command, DKS_CHECK_COUNT, page))
+      if (!move_selection(&row, command, last - first + 1, page))
         return DKS_EFFECT_NONE;
+      state->step = first + row;
       state->scroll = 0;
       return DKS_EFFECT_REDRAW;
+    }
     }
   }
   switch (command) {
@@ -331,8 +363,8 @@ apply_step(DksUiState *state, const DksRun *run, DksCommand command)
     return scroll_content(state, run, command);
   switch (command) {
   case DKS_CMD_OPEN:
-  case DKS_CMD_NEXT_STEP: return walk(state, 1);
-  case DKS_CMD_PREV_STEP: return walk(state, -1);
+  case DKS_CMD_NEXT_STEP: return walk(state, run, 1);
+  case DKS_CMD_PREV_STEP: return walk(state, run, -1);
   default: return DKS_EFFECT_NONE;
   }
 }
@@ -578,6 +610,10 @@ apply_global(DksUiState *state, const DksRun *run, DksCommand command, guint *ef
   }
   if (state->screen == DKS_SCREEN_PASTE)
     return TRUE; /* typing goes to the paste buffer, not here */
+  if (command == DKS_CMD_LOOKUP) {
+    *effects |= DKS_EFFECT_LOOKUP;
+    return TRUE;
+  }
   gboolean needs_run = command == DKS_CMD_RECHECK || command == DKS_CMD_COPY ||
                        command == DKS_CMD_SAVE || command == DKS_CMD_ADVICE ||
                        command == DKS_CMD_TEACH || command == DKS_CMD_RAW ||

@@ -30,6 +30,7 @@ typedef enum {
   DKS_EFFECT_COPY    = 1 << 3, /* the report; the advice when advice_open */
   DKS_EFFECT_SAVE    = 1 << 4, /* the report; the advice when advice_open */
   DKS_EFFECT_PASTE   = 1 << 5, /* open the paste screen for a new message */
+  DKS_EFFECT_LOOKUP  = 1 << 6, /* ask for SELECTOR DOMAIN and look it up */
 } DksEffect;
 
 typedef struct {
@@ -120,7 +121,12 @@ void dks_ui_set_title(DksUiState *state, const char *title);
  * the step that decided the selected signature's verdict (when decided). */
 guint dks_ui_selected_step(const DksUiState *state, const DksRun *run);
 
+/* The checks a signature's walkthrough shows, first to last (every check
+ * for a signature; the key checks for a selector lookup, which are
+ * consecutive: dks_sig_run_has_step).  sr may be NULL (every check). */
+void dks_ui_step_range(const DksSigRun *sr, guint *first, guint *last);
+
 /* The check that decided a signature's verdict: the first step whose
- * reason is the verdict's (FAIL or WARN), DKS_CHECK_HEADER_SIGNATURE for
- * a pass, or -1 while the verdict is pending. */
+ * reason is the verdict's (FAIL or WARN), the last check shown
+ * (dks_ui_step_range) for a pass, or -1 while the verdict is pending. */
 gint dks_ui_deciding_step(const DksSigRun *sr);

@@ -80,10 +80,29 @@ append_field(GString *out, const char *label, const char *value,
   append_wrapped(out, line, 2, 10, opt->width);
 }
 
+/* The head of a lookup's report: what was asked, and of whom. */
+static void
+text_lookup(GString *out, const DksRun *run, const DksReportOptions *opt)
+{
+  const DksSigRun *sr = g_ptr_array_index(run->sigs, 0);
+  g_string_append_printf(out, "dkimscope report: selector lookup %s\n", sr->key_name);
+  append_field(out, "Selector:", sr->sig->selector, opt);
+  append_field(out, "Domain:", sr->sig->domain, opt);
+  g_autofree char *query = g_strdup_printf("%s TXT (no message: only the published "
+                                           "key is checked)", sr->key_name);
+  append_field(out, "Query:", query, opt);
+  if (opt->resolver)
+    append_field(out, "DNS:", opt->resolver, opt);
+}
+
 static void
 text_message(GString *out, const DksRun *run, const DksReportOptions *opt)
 {
   const DksMessage *msg = run->msg;
+  if (msg == NULL) {
+    text_lookup(out, run, opt);
+    return;
+  }
   g_autofree char *title = dks_sanitize(opt->file, -1, opt->ascii_only);
   g_string_append_printf(out, "dkimscope report: %s\n", title);
   append_field(out, "From:", msg->from_display ? msg->from_display : "(none)", opt);
@@ -198,17 +217,20 @@ text_signature(GString *out, const DksRun *run, const DksSigRun *sr,
                const DksReportOptions *opt)
 {
   const DksSignature *sig = sr->sig;
-  g_autofree char *head = g_strdup_printf(
-    "Signature %u of %u: d=%s s=%s a=%s", sig->index + 1, run->sigs->len,
-    sig->domain ? sig->domain : "(none)", sig->selector ? sig->selector : "(none)",
-    sig->algorithm_name ? sig->algorithm_name : "(none)");
+  g_autofree char *head = dks_run_is_lookup(run)
+    ? g_strdup_printf("Key %s", sr->key_name)
+    : g_strdup_printf("Signature %u of %u: d=%s s=%s a=%s", sig->index + 1, run->sigs->len,
+                      sig->domain ? sig->domain : "(none)",
+                      sig->selector ? sig->selector : "(none)",
+                      sig->algorithm_name ? sig->algorithm_name : "(none)");
   g_autofree char *clean = dks_sanitize(head, -1, opt->ascii_only);
   g_string_append_c(out, '\n');
   append_wrapped(out, clean, 0, 2, opt->width);
   text_guidance(out, run, sr, opt);
   g_string_append_c(out, '\n');
   for (int c = 0; c < DKS_CHECK_COUNT; c++)
-    text_step(out, &sr->steps[c], opt);
+    if (dks_sig_run_has_step(sr, (DksCheckId)c))
+      text_step(out, &sr->steps[c], opt);
   text_clues(out, sr, opt);
 }
 
@@ -359,7 +381,10 @@ dks_report_text(GString *out, const DksRun *run, const DksReportOptions *opt_in)
     text_signature(out, run, g_ptr_array_index(run->sigs, i), &opt);
   text_dmarc(out, run, &opt);
   text_authres(out, run, &opt);
-  g_string_append_printf(out, "\nOverall: %s\n", dks_help_result_words(dks_run_overall(run)));
+  DksResult overall = dks_run_overall(run);
+  g_string_append_printf(out, "\nOverall: %s\n", dks_run_is_lookup(run)
+                                                   ? dks_help_lookup_result_words(overall)
+                                                   : dks_help_result_words(overall));
 }
 
 void
@@ -367,6 +392,12 @@ dks_report_advice(GString *out, const DksRun *run, const DksReportOptions *opt)
 {
   g_autofree char *advice = dks_advice_text(run);
   if (advice == NULL) {
+    if (dks_run_is_lookup(run)) {
+      const DksSigRun *sr = g_ptr_array_index(run->sigs, 0);
+      g_string_append_printf(out, "%s: nothing to fix: a usable key is published\n",
+                             sr->key_name);
+      return;
+    }
     g_autofree char *file = dks_sanitize(opt->file, -1, opt->ascii_only);
     g_string_append_printf(out, "%s: nothing to fix: every DKIM signature verifies%s\n",
                            file, run->sigs->len == 0 ? " (there is none)" : "");
@@ -473,6 +504,8 @@ json_steps(JsonBuilder *b, const DksSigRun *sr)
   json_builder_begin_array(b);
   for (int c = 0; c < DKS_CHECK_COUNT; c++) {
     const DksStep *step = &sr->steps[c];
+    if (!dks_sig_run_has_step(sr, step->check))
+      continue;
     json_builder_begin_object(b);
     json_string(b, "id", dks_check_id_name(step->check));
     json_string(b, "status", dks_status_name(step->status));
@@ -608,10 +641,31 @@ json_authres(JsonBuilder *b, const GPtrArray *authres)
   json_builder_end_array(b);
 }
 
+/* "lookup": what a message-less run asked for, else null. */
+static void
+json_lookup(JsonBuilder *b, const DksRun *run)
+{
+  json_builder_set_member_name(b, "lookup");
+  if (!dks_run_is_lookup(run)) {
+    json_builder_add_null_value(b);
+    return;
+  }
+  const DksSigRun *sr = g_ptr_array_index(run->sigs, 0);
+  json_builder_begin_object(b);
+  json_string(b, "selector", sr->sig->selector);
+  json_string(b, "domain", sr->sig->domain);
+  json_string(b, "key_name", sr->key_name);
+  json_builder_end_object(b);
+}
+
 static void
 json_message(JsonBuilder *b, const DksMessage *msg)
 {
   json_builder_set_member_name(b, "message");
+  if (msg == NULL) {
+    json_builder_add_null_value(b);
+    return;
+  }
   json_builder_begin_object(b);
   json_string(b, "from", msg->from_display);
   json_string(b, "subject", msg->subject_display);
@@ -651,6 +705,7 @@ dks_report_json(GString *out, const DksRun *run, const DksReportOptions *opt)
   json_builder_begin_object(b);
   json_string(b, "file", opt->file);
   json_string(b, "result", dks_result_name(dks_run_overall(run)));
+  json_lookup(b, run);
   json_message(b, run->msg);
   json_builder_set_member_name(b, "signatures");
   json_builder_begin_array(b);

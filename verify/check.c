@@ -147,6 +147,13 @@ name_or_unknown(const char *const *names, gsize count, int value)
   return names[value];
 }
 
+gboolean
+dks_check_needs_message(DksCheckId check)
+{
+  return check != DKS_CHECK_KEY_LOOKUP && check != DKS_CHECK_KEY_RECORD &&
+         check != DKS_CHECK_KEY_STRENGTH;
+}
+
 const char *
 dks_check_id_name(DksCheckId check)
 {

@@ -95,5 +95,10 @@ DksResult dks_reason_result(DksReason reason);
 /* The party who usually acts on a reason, before forensics refine it. */
 DksParty dks_reason_default_party(DksReason reason);
 
+/* TRUE for the checks that need the message itself (every one but the
+ * key lookup, the key record and the key's strength): a selector checked
+ * with no message has only the three key checks. */
+gboolean dks_check_needs_message(DksCheckId check);
+
 /* Status symbol for display: UTF-8 when utf8, ASCII otherwise. */
 const char *dks_status_symbol(DksStatus status, gboolean utf8);

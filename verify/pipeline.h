@@ -28,7 +28,8 @@ typedef enum {
 } DksTri;
 
 typedef struct {
-  const DksMessage *msg;   /* the run's message (not owned) */
+  const DksMessage *msg;   /* the run's message (not owned); NULL in a
+                              lookup (dks_run_new_lookup) */
   DksSignature *sig;       /* owned */
   DksStep steps[DKS_CHECK_COUNT]; /* in DksCheckId order */
   DksResult result;        /* DKS_RESULT_NONE while pending */
@@ -55,7 +56,7 @@ typedef struct {
 } DksSigRun;
 
 typedef struct {
-  DksMessage *msg;         /* owned */
+  DksMessage *msg;         /* owned; NULL in a lookup (dks_run_new_lookup) */
   GPtrArray *sigs;         /* DksSigRun* */
   gint64 now;              /* UNIX time the checks use */
   guint dns_pending;       /* lookups still outstanding (keys, probes,
@@ -71,6 +72,25 @@ typedef void (*DksRunChanged)(DksRun *run, gpointer user_data);
 /* Creates a run for msg (takes ownership), parses every signature and runs
  * every local step at once.  Caller frees with dks_run_free. */
 DksRun *dks_run_new(DksMessage *msg, gint64 now);
+
+/* A run with no message: a selector checked the way web DKIM lookup tools
+ * do, with the same DNS evidence, clues and guidance as for a signature.
+ * It holds one DksSigRun whose signature is only d= and s=
+ * (dks_signature_new_for_key); its key steps run as for a signature, the
+ * steps that need the message are INFO "not checked" and front ends leave
+ * them out (dks_sig_run_has_step).  No DMARC, no Authentication-Results.
+ * Pass means "a usable key is published".  NULL and *error
+ * (G_OPTION_ERROR_BAD_VALUE; the message says what is wrong) when the two
+ * do not form a key name.  Caller frees with dks_run_free. */
+DksRun *dks_run_new_lookup(const char *selector, const char *domain, gint64 now,
+                           GError **error);
+
+/* TRUE for a run made by dks_run_new_lookup. */
+gboolean dks_run_is_lookup(const DksRun *run);
+
+/* TRUE when the step belongs to this signature's walkthrough: every check
+ * for a signature in a message, the key checks alone in a lookup. */
+gboolean dks_sig_run_has_step(const DksSigRun *sr, DksCheckId check);
 
 /* Starts the DNS steps for every signature on resolver (not owned).  changed
  * is called after each answer is applied.  The run must stay alive until

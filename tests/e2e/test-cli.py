@@ -158,6 +158,52 @@ def test_demo():
            "CNAME" in text, "--demo explains the Microsoft 365 dangling CNAME", text[:3000])
 
 
+def test_lookup(zones, now):
+    """--lookup SELECTOR DOMAIN: the key checks with no message, in every
+    report format, with the same exit codes and guidance."""
+    code, objs, err = dkstest.run_json(zones + ["--lookup", "s2048", "example.com"])
+    obj = objs[0] if objs else {}
+    sig = (obj.get("signatures") or [{}])[0]
+    tap.ok(code == 0 and obj.get("result") == "pass" and obj.get("message") is None and
+           obj.get("lookup", {}).get("key_name") == "s2048._domainkey.example.com" and
+           [s["id"] for s in sig.get("steps", [])] == ["key-lookup", "key-record",
+                                                        "key-strength"],
+           "--lookup: JSON with the lookup, no message, the three key checks", obj)
+    tap.ok("2048-bit RSA key is published" in sig.get("verdict_line", ""),
+           "--lookup: a pass says a usable key is published", sig.get("verdict_line"))
+    for selector, domain, want_code, want_reason in [
+            ("missing", "example.com", 1, "key-not-found"),
+            ("revoked", "example.com", 1, "key-revoked"),
+            ("s512", "example.com", 1, "key-too-short"),
+            ("selector1", "example.org", 1, "key-not-found")]:
+        code, objs, err = dkstest.run_json(zones + ["--lookup", selector, domain])
+        sig = (objs[0].get("signatures") or [{}])[0] if objs else {}
+        tap.ok(code == want_code and sig.get("reason") == want_reason,
+               f"--lookup {selector} {domain}: exit {want_code}, {want_reason}", (code, err))
+    code, out, err = dkstest.run(zones + ["--report", "--lookup", "selector1", "example.org"])
+    text = out.decode(errors="replace")
+    tap.ok(code == 1 and "Microsoft 365 administrator for example.org" in text and
+           "the other selector" in text and "Body hash" not in text,
+           "--lookup text: the Microsoft 365 guidance, with the other selector", text[:3000])
+    code, out, err = dkstest.run(zones + ["--report=advice", "--lookup", "missing",
+                                          "example.com"])
+    text = out.decode(errors="replace")
+    tap.ok(code == 1 and "About: the DKIM key of example.com (selector missing)" in text and
+           "missing._domainkey.example.com" in text,
+           "--lookup advice: a message to the DNS administrator", text[:2000])
+    code, out, err = dkstest.run(zones + ["--report=advice", "--lookup", "s2048",
+                                          "example.com"])
+    tap.ok(code == 0 and b"nothing to fix: a usable key is published" in out,
+           "--lookup advice on a usable key", out)
+    for args, what in [(["--lookup", "s1"], "one argument"),
+                       (["--lookup", "s1", "example.com", "x"], "three arguments"),
+                       (["--lookup", "s 1", "example.com"], "a selector with a space"),
+                       (["--lookup", "s1", "exa\x1b[2Jmple.com"], "a domain with an escape")]:
+        code, out, err = dkstest.run(zones + args)
+        tap.ok(code == 64 and one_line_error(err) and b"\x1b" not in err,
+               f"--lookup usage error exits 64: {what}", (code, err))
+
+
 def test_dns_timeout(now):
     # A UDP socket that never answers: the lookup must end at --dns-timeout.
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
@@ -185,6 +231,7 @@ def main():
     test_hostile_bytes(zones, now)
     test_demo()
     test_guidance_output(zones, now)
+    test_lookup(zones, now)
     test_dns_timeout(now)
     return tap.done()
 

@@ -428,6 +428,21 @@ def test_stale_negative_cache(nsd, resolver_port, zone_path):
              ["--recursive", "--root-server", root, "--trust-anchor", "none"],
              (0, "pass", "pass", "valid", "match"), {"outcome": "answer", "txt_records": 1}),
     ])
+    # The same story for a selector checked with no message (--lookup): the
+    # live path through a real resolver, and with no cache.
+    code, objs, err = dkstest.run_json(args + ["--lookup", "missing", "example.com"])
+    sig = (objs[0].get("signatures") or [{}])[0] if objs else {}
+    tap.ok(code == 1 and sig.get("reason") == "key-not-found" and
+           (sig.get("dns_authoritative") or {}).get("txt_records") == 1 and
+           step_says_published(sig),
+           "stale cache: --lookup through the resolver sees the cached NXDOMAIN and the "
+           "published key", (code, err, sig.get("steps")))
+    code, objs, err = dkstest.run_json(["--recursive", "--root-server", root, "--trust-anchor",
+                                        "none", "--lookup", "missing", "example.com"])
+    sig = (objs[0].get("signatures") or [{}])[0] if objs else {}
+    tap.ok(code == 0 and sig.get("result") == "pass" and
+           (sig.get("dns") or {}).get("txt_records") == 1,
+           "stale cache: --lookup --recursive finds the new key", (code, err))
 
 
 def serve_copies(tmp):

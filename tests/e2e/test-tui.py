@@ -548,17 +548,99 @@ def test_copy_and_save(t):
 
 
 def test_lookup(t):
+    """--lookup: the same overview, walkthrough and guidance as a message,
+    for the key checks alone."""
     t.command(dkimscope("--demo", "--lookup", "selector2", "northwind.example.net"))
-    ok, s = t.wait("Result:")
-    tap.ok(ok and "pass" in s and "2048" in s, "lookup: --lookup shows the selector's key", s)
+    ok, s = t.wait(lambda s: verdict(s) == "pass")
+    tap.ok(ok and "Key (selector lookup)" in s and "2048-bit RSA key is published" in s
+           and "Body hash" not in s,
+           "lookup: --lookup shows the key's verdict and only the key checks", s)
+    t.keys("Enter")
+    ok, s = t.wait(CHECK_AT)
+    m = CHECK_AT.search(s)
+    tap.ok(ok and m and m.group(2) == "3" and "selector lookup" in s,
+           "lookup: Enter opens the deciding check, one of three", s)
+    t.keys("Right")
+    ok, s = t.wait("last check")
+    tap.ok(ok, "lookup: the walkthrough ends at the key's strength", s)
+    t.keys("Left", "Left", "Left")
+    ok, s = t.wait("first check")
+    tap.ok(ok and "check 1 of 3" in s and "Key lookup in DNS" in s,
+           "lookup: and starts at the key lookup", s)
+    t.keys("t")
+    ok, s = t.wait("selector lookup")
+    tap.ok(ok and "The key in DNS" in s and "No DKIM-Signature" in s,
+           "lookup: t teaches the DNS hops with no signature to take apart", s)
     t.keys("q")
     ok, s, _ = t.wait_exit(0)
     tap.ok(ok, "lookup: q quits", s)
+    out = os.path.join(t.dir, "lookup-report.txt")
     t.command("clear; " + dkimscope("--demo", "--report", "--lookup", "selector1",
-                                    "northwind.example.net"))
+                                    "northwind.example.net") + " >" + out)
     ok, s, _ = t.wait_exit(1)
-    tap.ok(ok and "key-not-found" in s and "NXDOMAIN" in s,
-           "lookup: as a report, with the DNS evidence and exit status 1", s)
+    with open(out) as f:
+        report = f.read()
+    tap.ok(ok and "key-not-found" in report and "NXDOMAIN" in report,
+           "lookup: as a report, with the DNS evidence and exit status 1", s + report)
+
+
+def test_lookup_key(t):
+    """l in the view: a prompt filled with the selected signature's selector
+    and domain; one edit checks the other Microsoft 365 selector."""
+    t.command(dkimscope("--demo"))
+    t.wait(decided)
+    t.keys("l")
+    ok, s = t.wait("Look up SELECTOR DOMAIN: selector1 northwind.example.net")
+    tap.ok(ok, "lookup key: l asks for a selector, filled from the signature", s)
+    t.keys("Escape")
+    ok, s = t.wait("Not looked up")
+    tap.ok(ok and verdict(s) == "permerror", "lookup key: Esc cancels", s)
+    t.keys("l", "C-u")
+    t.text("selector2 northwind.example.net")
+    t.keys("Enter")
+    ok, s = t.wait(lambda s: verdict(s) == "pass" and "Key (selector lookup)" in s)
+    tap.ok(ok and "selector2._domainkey.northwind.example.net" in s,
+           "lookup key: Enter looks the typed selector up", s)
+    t.keys("l", "C-u")
+    t.text("bad_selector! example.com")
+    t.keys("Enter")
+    ok, s = t.wait("Not looked up")
+    tap.ok(ok and "selector2._domainkey" in s,
+           "lookup key: a selector that is no DNS label is refused, the view stays", s)
+    t.keys("Escape", "p")
+    t.wait(PASTE_HINT)
+    t.text("selector1._domainkey.northwind.example.net")
+    t.keys("C-d")
+    ok, s = t.wait(lambda s: verdict(s) == "permerror" and "Key (selector lookup)" in s)
+    tap.ok(ok and "Microsoft 365" in s,
+           "lookup key: a pasted key name is looked up, with the Microsoft 365 verdict", s)
+    t.keys("q")
+    t.wait_exit()
+
+
+def test_lookup_recheck(t):
+    zdir = os.path.join(t.dir, "zones")
+    os.mkdir(zdir)
+    copies = []
+    for z in DEMO_ZONES:
+        copies.append(os.path.join(zdir, os.path.basename(z)))
+        shutil.copy(z, copies[-1])
+    t.command(dkimscope(*demo_zone_args(copies), "--lookup", "selector1",
+                        "northwind.example.net"))
+    ok, s = t.wait(lambda s: verdict(s) == "permerror")
+    tap.ok(ok, "lookup re-check: the key is missing at first", s)
+    with open(copies[1]) as f:
+        text = f.read()
+    with open(copies[1], "w") as f:
+        f.write(re.sub(r"^;\s*(selector1-northwind-example-net\._domainkey)", r"\1", text,
+                       flags=re.M))
+    t.keys("r")
+    # The status line is drawn last: wait for it, not for a half-drawn frame.
+    ok, s = t.wait(lambda s: verdict(s) == "pass" and "Re-checked" in s)
+    tap.ok(ok and "Key type and size" in s and "skipped" not in s,
+           "lookup re-check: r finds the key published now", s)
+    t.keys("q")
+    t.wait_exit()
 
 
 def test_no_color(t):
@@ -626,6 +708,8 @@ def main():
     with_tmux("re-check", test_recheck)
     with_tmux("copy and save", test_copy_and_save)
     with_tmux("lookup", test_lookup)
+    with_tmux("lookup key", test_lookup_key)
+    with_tmux("lookup re-check", test_lookup_recheck)
     with_tmux("colour", test_no_color)
     with_tmux("ascii", test_ascii_locale)
     return tap.done()

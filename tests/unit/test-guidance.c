@@ -1263,6 +1263,87 @@ test_fixtures(void)
     fixture_one(&cases[i]);
 }
 
+/* A selector looked up with no message gets the guidance the same key
+ * gets under a signature (the fixtures above): the key steps and the DNS
+ * forensics do not need the message. */
+typedef struct {
+  const char *selector, *domain;
+  DksParty party;
+  const char *provider, *refinement, *fix_has, *who_has;
+} LookupGuidanceCase;
+
+static void
+lookup_guidance_one(const LookupGuidanceCase *c)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DksRun) run = dks_run_new_lookup(c->selector, c->domain, FIXTURE_NOW, &error);
+  g_assert_no_error(error);
+  dks_run_start_dns(run, fixture_resolver_get(), NULL, NULL);
+  while (!dks_run_is_done(run))
+    g_main_context_iteration(NULL, TRUE);
+  const DksSigRun *sr = g_ptr_array_index(run->sigs, 0);
+  g_autoptr(DksGuidance) g = dks_guidance_new(run, sr);
+  g_test_message("lookup %s %s %s: [%s/%s] %s\n  who: %s\n  fix:\n%s", c->selector,
+                 c->domain, dks_reason_name(sr->reason), dks_party_name(g->party),
+                 g->refinement ? g->refinement : "-", g->verdict_line, g->who, g->fix);
+  assert_guidance_sane(g);
+  if (g->party != c->party)
+    g_error("lookup %s: party %s, want %s", c->selector, dks_party_name(g->party),
+            dks_party_name(c->party));
+  g_assert_cmpstr(g->provider ? g->provider->id : NULL, ==, c->provider);
+  g_assert_cmpstr(g->refinement, ==, c->refinement);
+  if (c->fix_has != NULL)
+    assert_contains(c->selector, g->fix, c->fix_has);
+  if (c->who_has != NULL)
+    assert_contains(c->selector, g->who, c->who_has);
+  g_autofree char *advice = dks_advice_text(run);
+  if (sr->result == DKS_RESULT_PASS) {
+    g_assert_null(advice);
+    assert_contains(c->selector, g->verdict_line, "key is published at");
+    g_assert_null(strstr(g->verdict_line, "message"));
+    return;
+  }
+  g_assert_nonnull(advice);
+  g_test_message("%s", advice);
+  assert_advice_layout(advice);
+  assert_contains(c->selector, advice, "About: the DKIM key of");
+  assert_contains(c->selector, advice, "Looked up with no message: selector");
+  g_assert_null(strstr(advice, "DKIM-Signature #"));
+  assert_rfcs_known(advice);
+}
+
+static void
+test_lookups(void)
+{
+  static const LookupGuidanceCase cases[] = {
+    {"selector1", "example.org", DKS_PARTY_SENDER_MAIL, "microsoft365",
+     "m365-key-not-published", M365_T1,
+     "Microsoft 365 administrator for example.org (tenant contoso)"},
+    {"selector1", "m365-missing.example.org", DKS_PARTY_SENDER_DNS, "microsoft365",
+     "m365-cnames-missing", "selector2._domainkey.m365-missing.example.org  CNAME",
+     "DNS administrator of m365-missing.example.org"},
+    {"selector1", "m365-typo.example.org", DKS_PARTY_SENDER_DNS, "microsoft365",
+     "m365-cname-wrong-target",
+     "CNAME  selector1-m365-typo-example-org._domainkey.contoso.onmicrosoft.com",
+     "DNS administrator of m365-typo.example.org"},
+    {"missing", "example.com", DKS_PARTY_SENDER_DNS, NULL, NULL,
+     "missing._domainkey.example.com  TXT", "DNS administrator of example.com"},
+    {"doubled", "example.com", DKS_PARTY_SENDER_DNS, NULL, "key-at-doubled-domain",
+     "doubled._domainkey.example.com", NULL},
+    {"cnametxt", "example.com", DKS_PARTY_SENDER_DNS, NULL, "cname-as-txt",
+     "Delete the TXT record at cnametxt._domainkey.example.com", NULL},
+    {"cut255", "example.com", DKS_PARTY_SENDER_DNS, NULL, "key-cut-at-255",
+     "cut255._domainkey.example.com", NULL},
+    {"revoked", "example.com", DKS_PARTY_SENDER_DNS, NULL, NULL,
+     "revoked._domainkey.example.com  TXT", NULL},
+    {"s2048", "example.com", DKS_PARTY_NONE, NULL, NULL, "Nothing to fix", "nobody"},
+    {"selector2", "example.org", DKS_PARTY_NONE, "microsoft365", NULL, "Nothing to fix",
+     "nobody"},
+  };
+  for (guint i = 0; i < G_N_ELEMENTS(cases); i++)
+    lookup_guidance_one(&cases[i]);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1281,6 +1362,7 @@ main(int argc, char **argv)
   g_test_add_func("/advice/none-when-passing", test_advice_none_when_passing);
   g_test_add_func("/advice/pick", test_advice_pick);
   g_test_add_func("/guidance/fixtures", test_fixtures);
+  g_test_add_func("/guidance/lookups", test_lookups);
   int status = g_test_run();
   g_clear_pointer(&fixture_resolver, dks_resolver_free);
   return status;

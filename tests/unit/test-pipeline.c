@@ -1,6 +1,7 @@
 /* test-pipeline.c — the order of checks, skipping, and verdicts, on
  * fixtures signed by python3-dkim / Mail::DKIM with the offline zones. */
 #include <glib/gstdio.h>
+#include <string.h>
 
 #include "verify/pipeline.h"
 
@@ -227,6 +228,126 @@ fixture_zones(void)
   return zones;
 }
 
+/* ---- a selector looked up with no message ---- */
+
+typedef struct {
+  const char *selector, *domain;
+  DksResult result;
+  DksReason reason;
+  const char *statuses; /* as in PipelineCase; '-' for a step not shown */
+} LookupCase;
+
+static DksRun *
+run_lookup(const char *selector, const char *domain)
+{
+  g_autoptr(GError) error = NULL;
+  DksRun *run = dks_run_new_lookup(selector, domain, FIXTURE_NOW, &error);
+  g_assert_no_error(error);
+  g_assert_nonnull(run);
+  dks_run_start_dns(run, resolver, NULL, NULL);
+  while (!dks_run_is_done(run))
+    g_main_context_iteration(NULL, TRUE);
+  return run;
+}
+
+static void
+lookup_one(const LookupCase *c)
+{
+  g_autoptr(DksRun) run = run_lookup(c->selector, c->domain);
+  g_assert_true(dks_run_is_lookup(run));
+  g_assert_null(run->msg);
+  g_assert_null(run->dmarc);
+  g_assert_cmpuint(run->authres->len, ==, 0);
+  g_assert_cmpuint(run->sigs->len, ==, 1);
+  const DksSigRun *sr = g_ptr_array_index(run->sigs, 0);
+  char got[DKS_CHECK_COUNT + 1] = {0};
+  for (int i = 0; i < DKS_CHECK_COUNT; i++) {
+    gboolean shown = dks_sig_run_has_step(sr, (DksCheckId)i);
+    got[i] = shown ? status_letter(sr->steps[i].status) : '-';
+    if (!shown) /* hidden, but never pending: a report that lists it says why */
+      g_assert_cmpint(sr->steps[i].status, ==, DKS_STATUS_INFO);
+  }
+  g_test_message("lookup %s %s: %s %s/%s", c->selector, c->domain, got,
+                 dks_result_name(sr->result), dks_reason_name(sr->reason));
+  g_assert_cmpstr(got, ==, c->statuses);
+  g_assert_cmpstr(dks_result_name(sr->result), ==, dks_result_name(c->result));
+  g_assert_cmpstr(dks_reason_name(sr->reason), ==, dks_reason_name(c->reason));
+  g_assert_cmpstr(dks_result_name(dks_run_overall(run)), ==, dks_result_name(c->result));
+}
+
+static void
+test_lookup_table(void)
+{
+  static const LookupCase cases[] = {
+    {"s2048", "example.com", DKS_RESULT_PASS, DKS_REASON_PASS, "-----PPP--"},
+    /* A trailing dot and capitals, as people type names. */
+    {"S2048", "Example.COM.", DKS_RESULT_PASS, DKS_REASON_PASS, "-----PPP--"},
+    {"ed", "example.com", DKS_RESULT_PASS, DKS_REASON_PASS, "-----PPP--"},
+    {"s512", "example.com", DKS_RESULT_POLICY, DKS_REASON_KEY_TOO_SHORT, "-----PPW--"},
+    {"revoked", "example.com", DKS_RESULT_PERMERROR, DKS_REASON_KEY_REVOKED, "-----PFS--"},
+    {"tworecords", "example.com", DKS_RESULT_PERMERROR, DKS_REASON_KEY_SYNTAX, "-----PFS--"},
+    {"nosuchkey", "example.com", DKS_RESULT_PERMERROR, DKS_REASON_KEY_NOT_FOUND, "-----FSS--"},
+    /* With no signature, no a= to hold k= against: only the record counts. */
+    {"sha1only", "example.com", DKS_RESULT_PASS, DKS_REASON_PASS, "-----PPP--"},
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS(cases); i++)
+    lookup_one(&cases[i]);
+}
+
+static void
+test_lookup_names(void)
+{
+  static const struct { const char *selector, *domain; } bad[] = {
+    {"", "example.com"}, {"s1", ""}, {"a b", "example.com"}, {"s1", "exa mple.com"},
+    {"s1", "example..com"}, {"s1\x1b[31m", "example.com"}, {"s1", "."},
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
+    g_autoptr(GError) error = NULL;
+    DksRun *run = dks_run_new_lookup(bad[i].selector, bad[i].domain, FIXTURE_NOW, &error);
+    g_assert_null(run);
+    g_assert_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE);
+  }
+  /* A valid selector and domain, too long together (63 + 12 + 195). */
+  g_autofree char *label = g_strnfill(63, 'a');
+  g_autofree char *long_domain = g_strdup_printf("%s.%s.%s.com", label, label, label);
+  g_autoptr(GError) error = NULL;
+  DksRun *run = dks_run_new_lookup(label, long_domain, FIXTURE_NOW, &error);
+  g_assert_null(run);
+  g_assert_nonnull(strstr(error->message, "253"));
+}
+
+/* The Microsoft 365 case with no message: the CNAME leads nowhere, and
+ * the other selector is looked up too, as for a signature. */
+static void
+test_lookup_m365(void)
+{
+  g_autoptr(DksRun) run = run_lookup("selector1", "example.org");
+  const DksSigRun *sr = g_ptr_array_index(run->sigs, 0);
+  g_assert_cmpint(sr->reason, ==, DKS_REASON_KEY_NOT_FOUND);
+  g_assert_nonnull(sr->dns);
+  g_assert_nonnull(sr->dns->cname_chain);
+  g_assert_cmpuint(sr->dns->cname_chain->len, ==, 1);
+  g_assert_nonnull(sr->sibling);
+  g_assert_cmpint(sr->sibling->outcome, ==, DKS_DNS_ANSWER);
+}
+
+/* Re-check on a lookup: the key steps start over, the hidden ones stay
+ * "not checked". */
+static void
+test_lookup_recheck(void)
+{
+  g_autoptr(DksRun) run = run_lookup("s2048", "example.com");
+  const DksSigRun *sr = g_ptr_array_index(run->sigs, 0);
+  g_assert_cmpint(sr->result, ==, DKS_RESULT_PASS);
+  g_assert_true(dks_run_recheck_dns(run, resolver, NULL, NULL));
+  g_assert_cmpint(sr->steps[DKS_CHECK_KEY_LOOKUP].status, ==, DKS_STATUS_PENDING);
+  g_assert_cmpint(sr->steps[DKS_CHECK_HEADER_SIGNATURE].status, ==, DKS_STATUS_INFO);
+  while (!dks_run_is_done(run))
+    g_main_context_iteration(NULL, TRUE);
+  g_assert_cmpint(sr->result, ==, DKS_RESULT_PASS);
+  g_assert_cmpint(sr->steps[DKS_CHECK_KEY_STRENGTH].status, ==, DKS_STATUS_PASS);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -242,6 +363,10 @@ main(int argc, char **argv)
   g_test_add_func("/pipeline/overall", test_overall_and_callbacks);
   g_test_add_func("/pipeline/no-signature", test_no_signature);
   g_test_add_func("/pipeline/recheck-after-publishing", test_recheck_after_publishing);
+  g_test_add_func("/pipeline/lookup/table", test_lookup_table);
+  g_test_add_func("/pipeline/lookup/names", test_lookup_names);
+  g_test_add_func("/pipeline/lookup/recheck", test_lookup_recheck);
+  g_test_add_func("/pipeline/lookup/m365", test_lookup_m365);
   int status = g_test_run();
   dks_resolver_free(resolver);
   return status;

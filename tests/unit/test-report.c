@@ -93,6 +93,47 @@ test_json_no_signature(void)
   g_assert_cmpstr(json_object_get_string_member(m, "subject"), ==, "<U+202E>");
 }
 
+/* A selector lookup, before its answer: what was asked, the three key
+ * checks and nothing of a message. */
+static void
+test_lookup_report(void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DksRun) run = dks_run_new_lookup("Selector1", "Example.org.", 1767225600, &error);
+  g_assert_no_error(error);
+  DksReportOptions opt = {.resolver = "offline zones: x"};
+  g_autoptr(GString) text = g_string_new(NULL);
+  dks_report_text(text, run, &opt);
+  g_test_message("%s", text->str);
+  g_assert_nonnull(strstr(text->str, "selector lookup selector1._domainkey.example.org"));
+  g_assert_nonnull(strstr(text->str, "Key selector1._domainkey.example.org"));
+  g_assert_nonnull(strstr(text->str, "Key lookup in DNS"));
+  g_assert_nonnull(strstr(text->str, "Key type and size"));
+  g_assert_null(strstr(text->str, "Body hash"));
+  g_assert_null(strstr(text->str, "From:"));
+  g_assert_nonnull(strstr(text->str, "Overall: none: the lookup has not finished"));
+
+  g_autoptr(GString) json = g_string_new(NULL);
+  dks_report_json(json, run, &opt);
+  g_autoptr(JsonParser) parser = json_parser_new();
+  g_assert_true(json_parser_load_from_data(parser, json->str, -1, &error));
+  JsonObject *root = json_node_get_object(json_parser_get_root(parser));
+  g_assert_true(json_object_get_null_member(root, "file"));
+  g_assert_true(json_object_get_null_member(root, "message"));
+  JsonObject *lookup = json_object_get_object_member(root, "lookup");
+  g_assert_cmpstr(json_object_get_string_member(lookup, "selector"), ==, "selector1");
+  g_assert_cmpstr(json_object_get_string_member(lookup, "domain"), ==, "example.org");
+  g_assert_cmpstr(json_object_get_string_member(lookup, "key_name"), ==,
+                  "selector1._domainkey.example.org");
+  JsonArray *sigs = json_object_get_array_member(root, "signatures");
+  g_assert_cmpuint(json_array_get_length(sigs), ==, 1);
+  JsonArray *steps = json_object_get_array_member(json_array_get_object_element(sigs, 0),
+                                                  "steps");
+  g_assert_cmpuint(json_array_get_length(steps), ==, 3);
+  g_assert_cmpstr(json_object_get_string_member(json_array_get_object_element(steps, 0), "id"),
+                  ==, "key-lookup");
+}
+
 static void
 test_json_error_line(void)
 {
@@ -145,6 +186,7 @@ main(int argc, char **argv)
   g_test_add_func("/report/text-no-signature", test_text_no_signature);
   g_test_add_func("/report/json-no-signature", test_json_no_signature);
   g_test_add_func("/report/json-error", test_json_error_line);
+  g_test_add_func("/report/lookup", test_lookup_report);
   g_test_add_func("/help/authres-difference", test_authres_difference);
   return g_test_run();
 }

@@ -96,11 +96,34 @@ run_message(DksMessage *msg, DksResolver *resolver, gint with_dns)
 
 static char *hostile_message(gsize *len);
 
-/* name: "demo" for demo/demo.eml, "hostile" for hostile_message(), else a
- * file in tests/fixtures/messages. */
+/* The demo's selector (name "s1-lookup" or "s2-lookup") looked up with no
+ * message, as --lookup does. */
+static DksRun *
+run_lookup(const char *name, gint with_dns)
+{
+  g_autoptr(GError) error = NULL;
+  DksRun *run = dks_run_new_lookup(name[1] == '1' ? "selector1" : "selector2",
+                                   "northwind.example.net", FIXTURE_NOW, &error);
+  g_assert_no_error(error);
+  if (with_dns == NO_DNS)
+    return run;
+  g_autoptr(DksResolver) fresh = dks_resolver_new_fresh(demo_resolver, &error);
+  g_assert_no_error(error);
+  dks_run_start_dns(run, fresh, NULL, NULL);
+  while (!dks_run_is_done(run) || run->dns_pending > 0)
+    g_main_context_iteration(NULL, TRUE);
+  run_zero_times(run);
+  return run;
+}
+
+/* name: "demo" for demo/demo.eml, "hostile" for hostile_message(),
+ * "s1-lookup"/"s2-lookup" for run_lookup(), else a file in
+ * tests/fixtures/messages. */
 static DksRun *
 run_named(const char *name, gint with_dns)
 {
+  if (g_str_has_suffix(name, "-lookup"))
+    return run_lookup(name, with_dns);
   if (strcmp(name, "hostile") == 0) {
     gsize len;
     g_autofree char *text = hostile_message(&len);
@@ -326,6 +349,16 @@ test_goldens(void)
     { "raw-hostile-80x24", "hostile", DNS_DONE, 80, 24, TRUE, KEYS('h'), NULL, FALSE, NULL },
     { "teach-hostile-lines-80", "hostile", DNS_DONE, 80, 24, TRUE, KEYS('t'), NULL, TRUE,
       NULL },
+    { "lookup-s1-80x24", "s1-lookup", TRUE, 80, 24, TRUE, NULL, NULL, FALSE,
+      " Checks |\u25b6 \u2717 fail     Key lookup in DNS" },
+    { "lookup-s2-ascii-80x24", "s2-lookup", TRUE, 80, 24, FALSE, NULL, NULL, FALSE, NULL },
+    { "lookup-s1-pending-60x16", "s1-lookup", NO_DNS, 60, 16, TRUE, NULL, NULL, FALSE, NULL },
+    { "lookup-s2-132x43", "s2-lookup", TRUE, 132, 43, TRUE, NULL, NULL, FALSE, NULL },
+    { "lookup-s1-step-lines-80", "s1-lookup", TRUE, 80, 24, TRUE, KEYS(DKS_KEY_ENTER), NULL,
+      TRUE, NULL },
+    { "lookup-s2-teach-lines-80", "s2-lookup", TRUE, 80, 24, TRUE, KEYS('t'), NULL, TRUE,
+      NULL },
+    { "lookup-s1-raw-80x24", "s1-lookup", TRUE, 80, 24, TRUE, KEYS('h'), NULL, FALSE, NULL },
     { "paste-empty-80x24", NULL, FALSE, 80, 24, TRUE, NULL, NULL, FALSE, NULL },
     { "paste-80x24", NULL, FALSE, 80, 24, TRUE, NULL, paste, FALSE, NULL },
     { "paste-again-60x16", "demo", TRUE, 60, 16, FALSE, KEYS('p'), paste, FALSE, NULL },

@@ -23,10 +23,24 @@ source_path(const char *a, const char *b, const char *c)
  * steps pending), started (lookups in flight), or done. */
 enum { NO_DNS = 0, DNS_DONE = 1, DNS_STARTED = 2 };
 
-/* name: "demo" for demo/demo.eml, else a file in tests/fixtures/messages. */
+/* name: "demo" for demo/demo.eml, "s1-lookup" and "s2-lookup" for the
+ * demo's selectors looked up with no message (selector1 has no key,
+ * selector2 has one), else a file in tests/fixtures/messages. */
 static DksRun *
 run_named(const char *name, gint with_dns)
 {
+  if (g_str_has_suffix(name, "-lookup")) {
+    g_autoptr(GError) error = NULL;
+    DksRun *run = dks_run_new_lookup(name[1] == '1' ? "selector1" : "selector2",
+                                     "northwind.example.net", FIXTURE_NOW, &error);
+    g_assert_no_error(error);
+    if (with_dns == NO_DNS)
+      return run;
+    dks_run_start_dns(run, demo_resolver, NULL, NULL);
+    while (with_dns == DNS_DONE && (!dks_run_is_done(run) || run->dns_pending > 0))
+      g_main_context_iteration(NULL, TRUE);
+    return run;
+  }
   gboolean demo = strcmp(name, "demo") == 0;
   g_autofree char *path = demo ? source_path("demo", "demo.eml", NULL)
                                : source_path("tests", "fixtures/messages", name);
@@ -107,7 +121,8 @@ enum { OVERVIEW = DKS_SCREEN_OVERVIEW, STEP = DKS_SCREEN_STEP, TEACH = DKS_SCREE
        RAW = DKS_SCREEN_RAW, PASTE = DKS_SCREEN_PASTE };
 enum { SIGS = DKS_PANE_SIGNATURES, STEPS = DKS_PANE_STEPS, DETAIL = DKS_PANE_DETAIL };
 enum { REDRAW = DKS_EFFECT_REDRAW, QUIT = DKS_EFFECT_QUIT, RECHECK = DKS_EFFECT_RECHECK,
-       COPY = DKS_EFFECT_COPY, SAVE = DKS_EFFECT_SAVE, PASTE_FX = DKS_EFFECT_PASTE };
+       COPY = DKS_EFFECT_COPY, SAVE = DKS_EFFECT_SAVE, PASTE_FX = DKS_EFFECT_PASTE,
+       LOOKUP_FX = DKS_EFFECT_LOOKUP };
 
 /* The demo fails at the key lookup, the sixth check (index 5). */
 #define KEY_LOOKUP 5
@@ -157,6 +172,28 @@ test_sequences(void)
     { "Enter on a signature moves to its checks", "multi-three.eml", TRUE, 80, 24,
       KEYS('G', DKS_KEY_ENTER), OVERVIEW, 2, DKS_CHECK_BODY_HASH, STEPS, ANY, ANY, ANY, ANY,
       0, 0, NULL },
+    /* A selector lookup: the key checks only (6 to 8, indexes 5 to 7). */
+    { "lookup: open on the check that decided", "s1-lookup", TRUE, 80, 24, NO_KEYS,
+      OVERVIEW, 0, DKS_CHECK_KEY_LOOKUP, STEPS, 0, FALSE, FALSE, FALSE, REDRAW, 0, "" },
+    { "lookup: a pass selects the last key check", "s2-lookup", TRUE, 80, 24, NO_KEYS,
+      OVERVIEW, 0, DKS_CHECK_KEY_STRENGTH, STEPS, 0, FALSE, FALSE, FALSE, REDRAW, 0, "" },
+    { "lookup while DNS is pending: the first key check", "s1-lookup", FALSE, 80, 24,
+      NO_KEYS, OVERVIEW, 0, DKS_CHECK_KEY_LOOKUP, STEPS, 0, ANY, ANY, ANY, REDRAW, 0, "" },
+    { "lookup: selection clamps to the key checks", "s2-lookup", TRUE, 80, 24,
+      KEYS('g', 'k', 'k'), OVERVIEW, 0, DKS_CHECK_KEY_LOOKUP, STEPS, ANY, ANY, ANY, ANY, 0, 0,
+      NULL },
+    { "lookup: and at the end", "s1-lookup", TRUE, 80, 24, KEYS('j', 'j', 'j', 'j', 'G'),
+      OVERVIEW, 0, DKS_CHECK_KEY_STRENGTH, STEPS, ANY, ANY, ANY, ANY, 0, 0, NULL },
+    { "lookup: the walkthrough stops at the key's strength", "s1-lookup", TRUE, 80, 24,
+      KEYS(DKS_KEY_ENTER, DKS_KEY_RIGHT, DKS_KEY_RIGHT, DKS_KEY_RIGHT), STEP, 0,
+      DKS_CHECK_KEY_STRENGTH, ANY, ANY, ANY, ANY, ANY, REDRAW, 0, "last check" },
+    { "lookup: and starts at the key lookup", "s2-lookup", TRUE, 80, 24,
+      KEYS(DKS_KEY_ENTER, DKS_KEY_LEFT, DKS_KEY_LEFT, DKS_KEY_LEFT), STEP, 0,
+      DKS_CHECK_KEY_LOOKUP, ANY, ANY, ANY, ANY, ANY, REDRAW, 0, "first check" },
+    { "l asks for a selector to look up", "demo", TRUE, 80, 24, KEYS('l'),
+      OVERVIEW, ANY, ANY, ANY, ANY, ANY, ANY, ANY, LOOKUP_FX, 0, NULL },
+    { "l on the paste screen is text", "demo", TRUE, 80, 24, KEYS('p', 'l'),
+      PASTE, ANY, ANY, ANY, ANY, ANY, ANY, ANY, 0, LOOKUP_FX, NULL },
     /* Scrolling a check. */
     { "page down in a check", "demo", TRUE, 80, 24, KEYS(DKS_KEY_ENTER, DKS_KEY_PAGE_DOWN),
       STEP, 0, KEY_LOOKUP, ANY, STEP_PAGE, ANY, ANY, ANY, REDRAW, 0, NULL },
