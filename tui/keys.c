@@ -33,7 +33,7 @@
   "previous"
 #define CMD_ADVICE DKS_CMD_ADVICE, "advice", \
   "The advice: a message to whoever must fix it", "advice"
-#define CMD_HELP DKS_CMD_HELP, "help", "This help", "help"
+#define CMD_HELP DKS_CMD_HELP, "help", "Help: every key and what it does", "help"
 #define CMD_RECHECK DKS_CMD_RECHECK, "re-check", \
   "Re-check: look the keys up again now, bypassing caches", "re-check"
 #define CMD_COPY DKS_CMD_COPY, "copy", \
