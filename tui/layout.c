@@ -17,16 +17,9 @@
 #include "help/guidance.h"
 #include "help/texts.h"
 #include "parse/finding.h"
+#include "parse/limits.h"
 #include "tui/sanitize.h"
 
-/* The raw view shows at most this much of the header block: enough for any
- * real message, while a hostile 60 MB header block stays quick to page. */
-#define RAW_MAX_OCTETS (1024u * 1024u)
-/* Canonicalized body shown in the teaching view. */
-#define TEACH_BODY_OCTETS 4096u
-/* Bodies above this are canonicalized from a prefix for the teaching view
- * (the hash itself always covers everything: it comes from the pipeline). */
-#define TEACH_BODY_PREFIX (256u * 1024u)
 /* The overview shows the selected check beside the lists from this size. */
 #define WIDE_MIN_WIDTH 120u
 #define WIDE_MIN_HEIGHT 16u
@@ -948,15 +941,15 @@ doc_teach_body(Doc *doc, const DksSigRun *sr)
   gsize body_len;
   const char *body = dks_message_body(ctx->run->msg, &body_len);
   gsize take = body_len;
-  if (take > TEACH_BODY_PREFIX) {
+  if (take > DKS_MAX_TEACH_CANON_BYTES) {
     /* A prefix that ends at a line end canonicalizes to the same first
      * octets as the whole body. */
-    const char *cut = g_strstr_len(body + TEACH_BODY_PREFIX / 2,
-                                   TEACH_BODY_PREFIX / 2, "\r\n");
-    take = cut ? (gsize)(cut - body) + 2 : TEACH_BODY_PREFIX;
+    const char *cut = g_strstr_len(body + DKS_MAX_TEACH_CANON_BYTES / 2,
+                                   DKS_MAX_TEACH_CANON_BYTES / 2, "\r\n");
+    take = cut ? (gsize)(cut - body) + 2 : DKS_MAX_TEACH_CANON_BYTES;
   }
   g_autoptr(GBytes) canon = dks_body_canonicalize(body, take, sig->body_canon,
-                                                  TEACH_BODY_OCTETS);
+                                                  DKS_MAX_TEACH_BODY_BYTES);
   gsize canon_len;
   const char *canon_data = g_bytes_get_data(canon, &canon_len);
   doc_text(doc, ctx->utf8 ? "\u240d = CR, \u240a = LF, \u2409 = tab, \u00b7 = a space "
@@ -1089,7 +1082,7 @@ dks_layout_raw_lines(const DksRun *run, gboolean utf8)
     return lines;
   const DksMessage *msg = run->msg;
   gsize block = msg->body_offset <= msg->len ? msg->body_offset : msg->len;
-  gsize shown = MIN(block, (gsize)RAW_MAX_OCTETS);
+  gsize shown = MIN(block, (gsize)DKS_MAX_RAW_VIEW_BYTES);
   gsize pos = 0;
   while (pos < shown) {
     const char *start = msg->data + pos;
@@ -1106,7 +1099,7 @@ dks_layout_raw_lines(const DksRun *run, gboolean utf8)
   if (shown < block)
     g_ptr_array_add(lines, g_strdup_printf("[the raw view stops here, after %u KiB of the "
                                            "%" G_GSIZE_FORMAT " octets of header]",
-                                           RAW_MAX_OCTETS / 1024, block));
+                                           DKS_MAX_RAW_VIEW_BYTES / 1024, block));
   return lines;
 }
 
