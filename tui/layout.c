@@ -1742,8 +1742,31 @@ doc_dmarc_line(Doc *doc)
   g_string_free(line, TRUE);
 }
 
-/* What receiving servers recorded for DKIM and DMARC, one item each;
- * ends gets the row count after each. */
+/* Under a recorded dkim result: what the live check of the same signature
+ * says now, and why the two can differ; the text report's "live now"
+ * line.  Nothing when no one signature is the one recorded. */
+static void
+doc_live_now(Doc *doc, const DksAuthResult *r)
+{
+  const Ctx *ctx = doc->ctx;
+  const DksSigRun *live = dks_run_signature_for_authres(ctx->run, r);
+  if (live == NULL)
+    return;
+  g_autofree char *text = NULL;
+  if (live->result == DKS_RESULT_NONE) {
+    text = g_strdup_printf("live now: %s checking", spinner(ctx));
+  } else {
+    const char *why = dks_help_authres_difference(r->result, live->result, live->reason);
+    text = g_strdup_printf("live now: %s (%s)%s%s", dks_result_name(live->result),
+                           dks_reason_name(live->reason), why ? ": " : ", the same",
+                           why ? why : "");
+  }
+  doc_text(doc, text, 3, 2, 0, 0);
+}
+
+/* What receiving servers recorded for DKIM and DMARC, one item each, and
+ * for DKIM what the live check says now, another item; ends gets the row
+ * count after each. */
 static void
 doc_recorded_lines(Doc *doc, GArray *ends)
 {
@@ -1764,6 +1787,10 @@ doc_recorded_lines(Doc *doc, GArray *ends)
       g_autofree char *clean = clean_input(ctx, text, -1);
       doc_wrap(doc, clean, 1, 2, 0, 0);
       g_array_append_val(ends, doc->rows->len);
+      guint before = doc->rows->len;
+      doc_live_now(doc, r);
+      if (doc->rows->len > before)
+        g_array_append_val(ends, doc->rows->len);
     }
   }
 }

@@ -521,6 +521,54 @@ test_help_is_the_table(void)
   dks_ui_state_clear(&state);
 }
 
+/* The overview's spare rows: under a recorded dkim result, the live result
+ * of the signature it is about and why they differ (as in the text
+ * report); a spinner while that signature is still being checked. */
+static void
+test_overview_authres_live(void)
+{
+  static const char text[] =
+    "Authentication-Results: mx.example.net;\r\n"
+    " dkim=pass header.d=example.com header.s=one;\r\n"
+    " dkim=pass header.d=nowhere.example\r\n"
+    "DKIM-Signature: v=1; a=rsa-sha256; d=example.com; s=one; h=from;\r\n"
+    " bh=Ck5SoRNWUpSR4X0COv7R5ub2pUTtl6xz4dTFz++ji4M=; b=Zmlyc3RzaWc=\r\n"
+    "From: a@example.com\r\n"
+    "\r\n"
+    "body\r\n"; /* bh= is this body's: no verdict before DNS */
+  g_autoptr(GError) error = NULL;
+  DksMessage *msg = dks_message_new_from_data(text, strlen(text), &error);
+  g_assert_no_error(error);
+  g_autoptr(DksRun) run = run_message(msg, fixture_resolver, NO_DNS);
+  DksSigRun *sr = g_ptr_array_index(run->sigs, 0);
+  DksUiState state;
+  dks_ui_state_init(&state, 132, 43, TRUE, FALSE);
+  dks_ui_open_run(&state, run);
+  g_autoptr(DksCanvas) canvas = dks_canvas_new(132, 43);
+  dks_layout(canvas, &state, run, NULL);
+  g_autofree char *pending = dks_canvas_dump(canvas);
+  g_assert_nonnull(strstr(pending, "Recorded by mx.example.net: dkim=pass"));
+  g_assert_nonnull(strstr(pending, "live now: "));
+  g_assert_cmpint(sr->result, ==, DKS_RESULT_NONE);
+  g_assert_nonnull(strstr(pending, " checking"));
+
+  sr->result = DKS_RESULT_FAIL;
+  sr->reason = DKS_REASON_BODY_HASH_MISMATCH;
+  dks_canvas_clear(canvas);
+  dks_layout(canvas, &state, run, NULL);
+  g_autofree char *done = dks_canvas_dump(canvas);
+  g_test_message("%s", done);
+  g_assert_nonnull(strstr(done, "live now: fail (body-hash-mismatch): the message was"));
+  g_assert_null(strstr(done, " checking"));
+  /* Only the result about this message's signature gets a live line. */
+  guint n = 0;
+  for (const char *p = strstr(done, "live now:"); p != NULL; p = strstr(p + 1, "live now:"))
+    n++;
+  g_assert_cmpuint(n, ==, 1);
+  g_assert_nonnull(strstr(done, "header.d=nowhere.example"));
+  dks_ui_state_clear(&state);
+}
+
 /* The raw view stops at DKS_MAX_RAW_VIEW_BYTES of a larger header block
  * and says so; a block under the cap is shown whole. */
 static void
@@ -637,6 +685,7 @@ main(int argc, char **argv)
   g_test_add_func("/tui-layout/selection-reverse", test_selection_is_reverse);
   g_test_add_func("/tui-layout/help-is-the-table", test_help_is_the_table);
   g_test_add_func("/tui-layout/raw-view-cap", test_raw_view_cap);
+  g_test_add_func("/tui-layout/overview-authres-live", test_overview_authres_live);
   int status = g_test_run();
   dks_resolver_free(demo_resolver);
   dks_resolver_free(fixture_resolver);
