@@ -2,6 +2,8 @@
  * without text fails the static assertions below, not a user. */
 #include "help/texts.h"
 
+#include <string.h>
+
 typedef struct {
   const char *title;
   const char *purpose;
@@ -227,4 +229,85 @@ dks_help_dmarc_meaning(const char *policy, gboolean aligned_pass)
            "folder (p=quarantine)";
   return "no aligned DKIM signature passes, but p=none asks receivers only to "
          "report, not to act";
+}
+
+/* ---------- tags, for the teaching view ---------- */
+
+typedef struct {
+  const char *name, *text;
+} TagText;
+
+/* RFC 6376 §3.5, every tag it defines. */
+static const TagText signature_tags[] = {
+  { "v", "Version: must be 1 (RFC 6376 §3.5)." },
+  { "a", "The algorithm that made b=: rsa-sha256, or ed25519-sha256 (RFC 8463); "
+         "rsa-sha1 is no longer accepted (RFC 8301)." },
+  { "b", "The signature itself, in base64: made with the private key over the signed "
+         "header fields and this field with b= left empty (bh= in it covers the body)." },
+  { "bh", "The body hash, in base64: the hash of the canonicalized body (cut at l= "
+          "when there is one)." },
+  { "c", "Canonicalization, header/body: simple changes nothing but empty lines at the "
+         "end of the body; relaxed also forgives changes of white space, of header "
+         "folding and of header name case. One word sets the header part and leaves "
+         "the body simple; the default is simple/simple (§3.4)." },
+  { "d", "The signing domain: the key is looked up under it, and DMARC compares it "
+         "with the From domain." },
+  { "h", "The header fields that are signed, in the order they are hashed; each name "
+         "takes the lowest field of that name not used yet, and a name with none left "
+         "signs its absence (§5.4.2). From must be among them." },
+  { "i", "The agent or user identifier: an address in d= or a subdomain of it; "
+         "@d= when absent." },
+  { "l", "Body length: only this many octets of the canonicalized body are signed; "
+         "anything added after them is not covered." },
+  { "q", "How to find the key: dns/txt, the default and the only method there is." },
+  { "s", "The selector: which of the domain's keys, published at "
+         "<s>._domainkey.<d>." },
+  { "t", "When it was signed (UNIX time)." },
+  { "x", "When it expires (UNIX time): after that, verifiers may treat it as invalid "
+         "(dkimscope does); it must be later than t=." },
+  { "z", "Copies of some header fields as they were when signed (not necessarily "
+         "those in h=): for diagnosis only, never used to verify." },
+};
+
+/* RFC 6376 §3.6.1, every tag it defines, with RFC 8463's ed25519. */
+static const TagText key_tags[] = {
+  { "v", "Version: DKIM1 when present, and then it must be the first tag; a record "
+         "with another version is discarded." },
+  { "h", "The hash algorithms this key may be used with; any when absent." },
+  { "k", "Key type: rsa (the default) or ed25519 (RFC 8463); it must match a= of "
+         "the signature." },
+  { "n", "Notes for people; verifiers ignore them." },
+  { "p", "The public key in base64 (for ed25519 the bare 32-octet key, RFC 8463); "
+         "empty means the key was revoked." },
+  { "s", "Service types: email or * (any); any when absent." },
+  { "t", "Flags: y = the domain is testing DKIM, so verifiers must treat its mail "
+         "like unsigned mail, even when the signature fails; s = i= must be in d= "
+         "itself, not a subdomain." },
+};
+
+static const char *
+tag_text(const TagText *table, gsize n, const char *name)
+{
+  for (gsize i = 0; name != NULL && i < n; i++)
+    if (strcmp(table[i].name, name) == 0)
+      return table[i].text;
+  return NULL;
+}
+
+const char *
+dks_help_signature_tag(const char *name)
+{
+  return tag_text(signature_tags, G_N_ELEMENTS(signature_tags), name);
+}
+
+const char *
+dks_help_key_tag(const char *name)
+{
+  return tag_text(key_tags, G_N_ELEMENTS(key_tags), name);
+}
+
+const char *
+dks_help_unknown_tag(void)
+{
+  return "Not a tag RFC 6376 defines: verifiers ignore it.";
 }

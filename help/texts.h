@@ -37,3 +37,19 @@ const char *dks_help_authres_difference(const char *theirs, DksResult ours,
 /* What the DMARC policy means for this message: policy is p= (or sp=),
  * aligned_pass whether some aligned signature passes.  Static string. */
 const char *dks_help_dmarc_meaning(const char *policy, gboolean aligned_pass);
+
+/* What a DKIM-Signature tag (RFC 6376 §3.5; a= also RFC 8301, RFC 8463)
+ * is for, one or two sentences for the teaching view, or NULL when name
+ * is not a tag RFC 6376 defines.  Tag names are case-sensitive (RFC 6376
+ * §3.2): "a" is a tag, "A" is not.  Static string. */
+const char *dks_help_signature_tag(const char *name);
+
+/* What a key record tag (RFC 6376 §3.6.1; k= and p= also RFC 8463) is
+ * for, or NULL when name is not a key record tag.  Case-sensitive, as
+ * above.  Static string. */
+const char *dks_help_key_tag(const char *name);
+
+/* What the teaching view says of a tag that neither lookup knows: both
+ * tag-lists tell verifiers to ignore unknown tags (RFC 6376 §3.2).
+ * Static string. */
+const char *dks_help_unknown_tag(void);

@@ -21,3 +21,24 @@
 #define DKS_MAX_EVIDENCE_LINES     200u    /* per step */
 #define DKS_MAX_ZONE_FILES         32u     /* --dns-zone given */
 #define DKS_CLOCK_SKEW_SECONDS     300     /* t= this far ahead is tolerated */
+
+/* The interactive view (tui/): how much of the input it shows, and how
+ * much the user may type.  None of these changes a verdict. */
+/* Header block in the raw view: more than any real message has, while a
+ * hostile 60 MB block stays quick to page and search. */
+#define DKS_MAX_RAW_VIEW_BYTES     (1024u * 1024u)
+/* Canonicalized body shown in the teaching view: a few screens, enough to
+ * see what canonicalization did to the first lines. */
+#define DKS_MAX_TEACH_BODY_BYTES   4096u
+/* Body canonicalized for that view, from a prefix ending at a line end, so
+ * a 60 MB body does not delay a frame; the body hash itself always covers
+ * the whole body (the pipeline computes it). */
+#define DKS_MAX_TEACH_CANON_BYTES  (256u * 1024u)
+#define DKS_MAX_SEARCH_BYTES       256u    /* raw view search text: longer
+                                              than anything one types */
+#define DKS_MAX_PROMPT_BYTES       4096u   /* file name typed at a prompt:
+                                              PATH_MAX on Linux */
+/* One OSC 52 clipboard sequence, escape and terminator included: tmux
+ * silently drops an escape string that does not fit its 1 MiB input
+ * buffer (INPUT_BUF_LIMIT), so a longer report is saved instead. */
+#define DKS_MAX_OSC52_BYTES        (1024u * 1024u)

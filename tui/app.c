@@ -35,8 +35,6 @@
 #define SPINNER_MS 100
 #define KEYS_PER_BATCH 4096u     /* then back to the loop: a long paste
                                     never starves DNS answers or signals */
-#define MAX_PROMPT_BYTES 4096u
-#define MAX_OSC52_BYTES (1024u * 1024u) /* terminals drop larger ones */
 
 typedef enum {
   PROMPT_NONE = 0,
@@ -492,7 +490,7 @@ app_copy(App *app)
   if (*text == '\0')
     return;
   g_autofree char *b64 = g_base64_encode((const guchar *)text, strlen(text));
-  if (strlen(b64) > MAX_OSC52_BYTES) {
+  if (strlen(b64) + strlen("\033]52;c;\a") > DKS_MAX_OSC52_BYTES) {
     app_status(app, "Too long for the clipboard: save it with s instead");
     return;
   }
@@ -659,7 +657,7 @@ prompt_key(App *app, const DksTermKey *k)
     g_string_truncate(app->prompt_path, 0);
     break;
   default:
-    if (k->key >= 0x20 && k->key < 0x110000 && app->prompt_path->len < MAX_PROMPT_BYTES)
+    if (k->key >= 0x20 && k->key < 0x110000 && app->prompt_path->len < DKS_MAX_PROMPT_BYTES)
       g_string_append_unichar(app->prompt_path, k->key);
     break;
   }

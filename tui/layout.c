@@ -17,16 +17,9 @@
 #include "help/guidance.h"
 #include "help/texts.h"
 #include "parse/finding.h"
+#include "parse/limits.h"
 #include "tui/sanitize.h"
 
-/* The raw view shows at most this much of the header block: enough for any
- * real message, while a hostile 60 MB header block stays quick to page. */
-#define RAW_MAX_OCTETS (1024u * 1024u)
-/* Canonicalized body shown in the teaching view. */
-#define TEACH_BODY_OCTETS 4096u
-/* Bodies above this are canonicalized from a prefix for the teaching view
- * (the hash itself always covers everything: it comes from the pipeline). */
-#define TEACH_BODY_PREFIX (256u * 1024u)
 /* The overview shows the selected check beside the lists from this size. */
 #define WIDE_MIN_WIDTH 120u
 #define WIDE_MIN_HEIGHT 16u
@@ -738,60 +731,14 @@ draw_step_heading(DksCanvas *canvas, const Ctx *ctx, guint x, guint y, guint w,
 
 /* ------------------------------------------------------------ teaching */
 
-typedef struct {
-  const char *name, *text;
-} TagText;
-
-/* RFC 6376 §3.5.  These words belong in help/texts.c once it offers a
- * lookup for tags; until then they live here, the only place that shows
- * them. */
-static const TagText signature_tags[] = {
-  { "v", "Version: must be 1 (RFC 6376 \u00a73.5)." },
-  { "a", "The algorithm that made b=: rsa-sha256 or ed25519-sha256; rsa-sha1 is no "
-         "longer accepted (RFC 8301)." },
-  { "b", "The signature itself, in base64: made with the private key over the signed "
-         "header fields and this field with b= left empty." },
-  { "bh", "The body hash, in base64: the hash of the canonicalized body (cut at l= "
-          "when there is one)." },
-  { "c", "Canonicalization, header/body: simple keeps the octets as they are; relaxed "
-         "forgives changes of white space and of header name case. The default is "
-         "simple/simple." },
-  { "d", "The signing domain: the key is looked up under it, and DMARC compares it "
-         "with the From domain." },
-  { "h", "The header fields that are signed, in the order they are hashed; each name "
-         "takes the lowest field of that name not used yet (\u00a75.4.2)." },
-  { "i", "The agent or user identifier: an address in d= or a subdomain of it; "
-         "@d= when absent." },
-  { "l", "Body length: only this many octets of the canonicalized body are signed; "
-         "anything added after them is not covered." },
-  { "q", "How to find the key: dns/txt, the only method there is." },
-  { "s", "The selector: which of the domain's keys, published at "
-         "<s>._domainkey.<d>." },
-  { "t", "When it was signed (UNIX time)." },
-  { "x", "When it expires (UNIX time): after that, it must be treated as invalid." },
-  { "z", "Copies of the signed header fields as they were when signed: for "
-         "diagnosis only." },
-};
-
-/* RFC 6376 §3.6.1, RFC 8463. */
-static const TagText key_tags[] = {
-  { "v", "Version: DKIM1 when present, and then it must be the first tag." },
-  { "k", "Key type: rsa (the default) or ed25519 (RFC 8463)." },
-  { "h", "The hash algorithms this key may be used with; any when absent." },
-  { "s", "Service types: email or * (any); any when absent." },
-  { "t", "Flags: y = the domain is testing DKIM; s = i= must be in d= itself, not a "
-         "subdomain." },
-  { "n", "Notes for people; verifiers ignore them." },
-  { "p", "The public key in base64; empty means the key was revoked." },
-};
+/* What a tag is for: help's words for the tag-list it belongs to. */
+typedef const char *(*TagHelp)(const char *name);
 
 static const char *
-tag_text(const TagText *table, gsize n, const char *name)
+tag_text(TagHelp help, const char *name)
 {
-  for (gsize i = 0; i < n; i++)
-    if (strcmp(table[i].name, name) == 0)
-      return table[i].text;
-  return "Not a tag RFC 6376 defines: verifiers ignore it.";
+  const char *text = help(name);
+  return text != NULL ? text : dks_help_unknown_tag();
 }
 
 static char *
@@ -801,9 +748,10 @@ format_utc(gint64 t)
   return dt ? g_date_time_format(dt, "%Y-%m-%d %H:%M:%S UTC") : g_strdup("out of range");
 }
 
-/* Every tag of a tag-list: "name=value", then what the tag is for. */
+/* Every tag of a tag-list: "name=value", then what the tag is for;
+ * dated: t= and x= are UNIX times (a DKIM-Signature), shown as dates. */
 static void
-doc_tags(Doc *doc, const DksTagList *tags, const TagText *table, gsize n)
+doc_tags(Doc *doc, const DksTagList *tags, TagHelp help, gboolean dated)
 {
   const Ctx *ctx = doc->ctx;
   if (tags == NULL || tags->tags->len == 0) {
@@ -822,15 +770,14 @@ doc_tags(Doc *doc, const DksTagList *tags, const TagText *table, gsize n)
       doc_wrap_hard(doc, line, NULL, 2, (guint)strlen(name) + 1, NULL, DKS_ATTR_BOLD, 0, -1);
     else
       doc_wrap(doc, line, 2, (guint)strlen(name) + 1, DKS_ATTR_BOLD, 0);
-    if (table == signature_tags && (strcmp(tag->name, "t") == 0 || strcmp(tag->name, "x") == 0)) {
+    if (dated && (strcmp(tag->name, "t") == 0 || strcmp(tag->name, "x") == 0)) {
       gint64 when = g_ascii_strtoll(tag->value, NULL, 10);
       g_autofree char *date = format_utc(when);
-      g_autofree char *text = g_strdup_printf("%s That is %s.", tag_text(table, n, tag->name),
-                                              date);
+      g_autofree char *text = g_strdup_printf("%s That is %s.", tag_text(help, tag->name), date);
       doc_text(doc, text, 6, 0, DKS_ATTR_DIM, 0);
       continue;
     }
-    doc_text(doc, tag_text(table, n, tag->name), 6, 0, DKS_ATTR_DIM, 0);
+    doc_text(doc, tag_text(help, tag->name), 6, 0, DKS_ATTR_DIM, 0);
   }
 }
 
@@ -926,7 +873,7 @@ doc_teach_dns(Doc *doc, const DksSigRun *sr)
              2, 0, 0, 0);
     return;
   }
-  doc_tags(doc, sr->key->tags, key_tags, G_N_ELEMENTS(key_tags));
+  doc_tags(doc, sr->key->tags, dks_help_key_tag, FALSE);
   if (sr->key_type != DKS_KEY_TYPE_UNKNOWN) {
     g_autofree char *kind = g_strdup_printf("The key: %s, %u bits.",
                                             dks_key_type_name(sr->key_type), sr->key_bits);
@@ -1012,15 +959,15 @@ doc_teach_body(Doc *doc, const DksSigRun *sr)
   gsize body_len;
   const char *body = dks_message_body(ctx->run->msg, &body_len);
   gsize take = body_len;
-  if (take > TEACH_BODY_PREFIX) {
+  if (take > DKS_MAX_TEACH_CANON_BYTES) {
     /* A prefix that ends at a line end canonicalizes to the same first
      * octets as the whole body. */
-    const char *cut = g_strstr_len(body + TEACH_BODY_PREFIX / 2,
-                                   TEACH_BODY_PREFIX / 2, "\r\n");
-    take = cut ? (gsize)(cut - body) + 2 : TEACH_BODY_PREFIX;
+    const char *cut = g_strstr_len(body + DKS_MAX_TEACH_CANON_BYTES / 2,
+                                   DKS_MAX_TEACH_CANON_BYTES / 2, "\r\n");
+    take = cut ? (gsize)(cut - body) + 2 : DKS_MAX_TEACH_CANON_BYTES;
   }
   g_autoptr(GBytes) canon = dks_body_canonicalize(body, take, sig->body_canon,
-                                                  TEACH_BODY_OCTETS);
+                                                  DKS_MAX_TEACH_BODY_BYTES);
   gsize canon_len;
   const char *canon_data = g_bytes_get_data(canon, &canon_len);
   doc_text(doc, ctx->utf8 ? "\u240d = CR, \u240a = LF, \u2409 = tab, \u00b7 = a space "
@@ -1128,7 +1075,7 @@ doc_teach(Doc *doc, const DksSigRun *sr)
     return;
   }
   doc_heading(doc, "1. The DKIM-Signature, tag by tag (RFC 6376 \u00a73.5)");
-  doc_tags(doc, sr->sig->tags, signature_tags, G_N_ELEMENTS(signature_tags));
+  doc_tags(doc, sr->sig->tags, dks_help_signature_tag, TRUE);
   doc_teach_dns(doc, sr);
   doc_teach_body(doc, sr);
   doc_teach_headers(doc, sr);
@@ -1164,7 +1111,7 @@ dks_layout_raw_lines(const DksRun *run, gboolean utf8)
     return lines;
   const DksMessage *msg = run->msg;
   gsize block = msg->body_offset <= msg->len ? msg->body_offset : msg->len;
-  gsize shown = MIN(block, (gsize)RAW_MAX_OCTETS);
+  gsize shown = MIN(block, (gsize)DKS_MAX_RAW_VIEW_BYTES);
   gsize pos = 0;
   while (pos < shown) {
     const char *start = msg->data + pos;
@@ -1181,7 +1128,7 @@ dks_layout_raw_lines(const DksRun *run, gboolean utf8)
   if (shown < block)
     g_ptr_array_add(lines, g_strdup_printf("[the raw view stops here, after %u KiB of the "
                                            "%" G_GSIZE_FORMAT " octets of header]",
-                                           RAW_MAX_OCTETS / 1024, block));
+                                           DKS_MAX_RAW_VIEW_BYTES / 1024, block));
   return lines;
 }
 
@@ -1843,8 +1790,31 @@ doc_dmarc_line(Doc *doc)
   g_string_free(line, TRUE);
 }
 
-/* What receiving servers recorded for DKIM and DMARC, one item each;
- * ends gets the row count after each. */
+/* Under a recorded dkim result: what the live check of the same signature
+ * says now, and why the two can differ; the text report's "live now"
+ * line.  Nothing when no one signature is the one recorded. */
+static void
+doc_live_now(Doc *doc, const DksAuthResult *r)
+{
+  const Ctx *ctx = doc->ctx;
+  const DksSigRun *live = dks_run_signature_for_authres(ctx->run, r);
+  if (live == NULL)
+    return;
+  g_autofree char *text = NULL;
+  if (live->result == DKS_RESULT_NONE) {
+    text = g_strdup_printf("live now: %s checking", spinner(ctx));
+  } else {
+    const char *why = dks_help_authres_difference(r->result, live->result, live->reason);
+    text = g_strdup_printf("live now: %s (%s)%s%s", dks_result_name(live->result),
+                           dks_reason_name(live->reason), why ? ": " : ", the same",
+                           why ? why : "");
+  }
+  doc_text(doc, text, 3, 2, 0, 0);
+}
+
+/* What receiving servers recorded for DKIM and DMARC, one item each, and
+ * for DKIM what the live check says now, another item; ends gets the row
+ * count after each. */
 static void
 doc_recorded_lines(Doc *doc, GArray *ends)
 {
@@ -1865,6 +1835,10 @@ doc_recorded_lines(Doc *doc, GArray *ends)
       g_autofree char *clean = clean_input(ctx, text, -1);
       doc_wrap(doc, clean, 1, 2, 0, 0);
       g_array_append_val(ends, doc->rows->len);
+      guint before = doc->rows->len;
+      doc_live_now(doc, r);
+      if (doc->rows->len > before)
+        g_array_append_val(ends, doc->rows->len);
     }
   }
 }

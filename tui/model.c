@@ -6,10 +6,8 @@
 
 #include <string.h>
 
+#include "parse/limits.h"
 #include "tui/layout.h"
-
-/* Octets kept of a search text. */
-#define SEARCH_MAX_OCTETS 256u
 
 void
 dks_ui_state_init(DksUiState *state, guint width, guint height, gboolean utf8,
@@ -509,7 +507,7 @@ dks_ui_type(DksUiState *state, const DksRun *run, guint key)
     return DKS_EFFECT_NONE;
   char utf8[6];
   gint len = g_unichar_to_utf8(key, utf8);
-  if (state->search->len + (gsize)len > SEARCH_MAX_OCTETS)
+  if (state->search->len + (gsize)len > DKS_MAX_SEARCH_BYTES)
     return DKS_EFFECT_NONE;
   g_string_append_len(state->search, utf8, len);
   return DKS_EFFECT_REDRAW;

@@ -291,46 +291,6 @@ text_dmarc(GString *out, const DksRun *run, const DksReportOptions *opt)
     append_block(out, ((const DksFinding *)g_ptr_array_index(d->findings, i))->text, 2, opt);
 }
 
-/* b= as one word: the folding white space removed. */
-static char *
-without_fws(const char *text)
-{
-  GString *out = g_string_new(NULL);
-  for (const char *p = text; *p; p++)
-    if (!g_ascii_isspace(*p))
-      g_string_append_c(out, *p);
-  return g_string_free(out, FALSE);
-}
-
-/* The live signature an Authentication-Results dkim entry is about: by
- * header.b (a prefix of b=, RFC 6008), else by header.d and header.s (or
- * header.d alone when it names one signature). */
-static const DksSigRun *
-live_signature_for(const DksRun *run, const DksAuthResult *r)
-{
-  const DksSigRun *by_domain = NULL;
-  guint domain_matches = 0;
-  for (guint i = 0; i < run->sigs->len; i++) {
-    const DksSigRun *sr = g_ptr_array_index(run->sigs, i);
-    const DksSignature *sig = sr->sig;
-    if (r->header_b != NULL && strlen(r->header_b) >= 8 && sig->b_text != NULL) {
-      g_autofree char *compact = without_fws(sig->b_text);
-      if (g_str_has_prefix(compact, r->header_b))
-        return sr;
-      continue;
-    }
-    if (r->header_d == NULL || sig->domain == NULL ||
-        g_ascii_strcasecmp(r->header_d, sig->domain) != 0)
-      continue;
-    if (r->header_s != NULL && sig->selector != NULL &&
-        g_ascii_strcasecmp(r->header_s, sig->selector) == 0)
-      return sr;
-    by_domain = sr;
-    domain_matches++;
-  }
-  return domain_matches == 1 ? by_domain : NULL;
-}
-
 static void
 text_authres(GString *out, const DksRun *run, const DksReportOptions *opt)
 {
@@ -351,8 +311,7 @@ text_authres(GString *out, const DksRun *run, const DksReportOptions *opt)
         r->header_d ? r->header_d : "", r->comment ? " (" : "",
         r->comment ? r->comment : "", r->comment ? ")" : "");
       append_block(out, line, 2, opt);
-      const DksSigRun *live = g_strcmp0(r->method, "dkim") == 0 ? live_signature_for(run, r)
-                                                              : NULL;
+      const DksSigRun *live = dks_run_signature_for_authres(run, r);
       if (live == NULL)
         continue;
       const char *why = dks_help_authres_difference(r->result, live->result, live->reason);
@@ -608,8 +567,9 @@ json_dmarc(JsonBuilder *b, const DksDmarc *d)
 }
 
 static void
-json_authres(JsonBuilder *b, const GPtrArray *authres)
+json_authres(JsonBuilder *b, const DksRun *run)
 {
+  const GPtrArray *authres = run->authres;
   json_builder_set_member_name(b, "authentication_results");
   json_builder_begin_array(b);
   for (guint i = 0; authres && i < authres->len; i++) {
@@ -633,6 +593,14 @@ json_authres(JsonBuilder *b, const GPtrArray *authres)
       json_string(b, "header_s", r->header_s);
       json_string(b, "header_b", r->header_b);
       json_strings(b, "properties", r->props);
+      /* The "index" of the live signature this dkim result is about, so a
+       * script can set the two side by side; null when none can be told. */
+      const DksSigRun *live = dks_run_signature_for_authres(run, r);
+      json_builder_set_member_name(b, "signature_index");
+      if (live != NULL)
+        json_builder_add_int_value(b, live->sig->index);
+      else
+        json_builder_add_null_value(b);
       json_builder_end_object(b);
     }
     json_builder_end_array(b);
@@ -713,7 +681,7 @@ dks_report_json(GString *out, const DksRun *run, const DksReportOptions *opt)
     json_signature(b, run, g_ptr_array_index(run->sigs, i));
   json_builder_end_array(b);
   json_dmarc(b, run->dmarc);
-  json_authres(b, run->authres);
+  json_authres(b, run);
   json_builder_end_object(b);
   append_json_root(out, b);
 }

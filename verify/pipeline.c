@@ -9,6 +9,8 @@
  * says which. */
 #include "verify/pipeline.h"
 
+#include <string.h>
+
 #include "parse/base64.h"
 #include "parse/finding.h"
 #include "parse/limits.h"
@@ -1235,6 +1237,55 @@ dks_run_overall(const DksRun *run)
       worst = sr->result;
   }
   return worst;
+}
+
+/* RFC 6008 §4: header.b holds at least this many characters of b=;
+ * fewer are taken as no header.b at all. */
+#define AUTHRES_B_MIN_CHARS 8u
+
+/* b= (folding white space skipped) begins with prefix. */
+static gboolean
+b_starts_with(const char *b, const char *prefix)
+{
+  if (b == NULL)
+    return FALSE;
+  const char *p = prefix;
+  for (; *b != '\0' && *p != '\0'; b++) {
+    if (g_ascii_isspace(*b))
+      continue;
+    if (*b != *p)
+      return FALSE;
+    p++;
+  }
+  return *p == '\0';
+}
+
+static gboolean
+names_match(const DksSignature *sig, const DksAuthResult *r)
+{
+  if (r->header_d == NULL || sig->domain == NULL ||
+      g_ascii_strcasecmp(r->header_d, sig->domain) != 0)
+    return FALSE;
+  return r->header_s == NULL ||
+         (sig->selector != NULL && g_ascii_strcasecmp(r->header_s, sig->selector) == 0);
+}
+
+const DksSigRun *
+dks_run_signature_for_authres(const DksRun *run, const DksAuthResult *r)
+{
+  if (run == NULL || r == NULL || g_strcmp0(r->method, "dkim") != 0)
+    return NULL;
+  gboolean by_b = r->header_b != NULL && strlen(r->header_b) >= AUTHRES_B_MIN_CHARS;
+  const DksSigRun *found = NULL;
+  guint matches = 0;
+  for (guint i = 0; i < run->sigs->len; i++) {
+    const DksSigRun *sr = g_ptr_array_index(run->sigs, i);
+    if (by_b ? b_starts_with(sr->sig->b_text, r->header_b) : names_match(sr->sig, r)) {
+      found = sr;
+      matches++;
+    }
+  }
+  return matches == 1 ? found : NULL;
 }
 
 void

@@ -111,5 +111,19 @@ gboolean dks_run_is_done(const DksRun *run);
 /* Message-level result for exit codes: the "worst" lasting result. */
 DksResult dks_run_overall(const DksRun *run);
 
+/* The live signature that an Authentication-Results (or ARC-Authentication-
+ * Results) "dkim" result r is about, or NULL when that cannot be told:
+ * - header.b of 8 characters or more (RFC 6008 §4 asks for at least the
+ *   first 8 of b=, and enough to be unique) names the signature whose b=,
+ *   folding white space removed, begins with it; nothing else is compared
+ *   then.
+ * - Otherwise header.d names the signatures whose d= equals it, and
+ *   header.s, when present, those whose s= equals it too (both ASCII
+ *   case-insensitively).
+ * Exactly one signature must match: none or several (say two signatures
+ * with that d= and no header.s) give NULL, never a guess.  Any method
+ * other than "dkim" gives NULL.  Points into run. */
+const DksSigRun *dks_run_signature_for_authres(const DksRun *run, const DksAuthResult *r);
+
 void dks_run_free(DksRun *run);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(DksRun, dks_run_free)

@@ -215,6 +215,89 @@ test_recheck_after_publishing(void)
   g_rmdir(dir);
 }
 
+/* Which live signature an Authentication-Results dkim result is about. */
+typedef struct {
+  const char *authres; /* field value */
+  gint want;           /* index in run->sigs, -1 for NULL */
+} AuthresCase;
+
+static void
+authres_one(const DksRun *run, const AuthresCase *c)
+{
+  g_test_message("Authentication-Results: %s", c->authres);
+  g_autoptr(DksAuthResults) ar = dks_authres_parse(c->authres, strlen(c->authres), FALSE);
+  g_assert_cmpuint(ar->results->len, ==, 1);
+  const DksSigRun *got =
+    dks_run_signature_for_authres(run, g_ptr_array_index(ar->results, 0));
+  gint index = -1;
+  for (guint i = 0; got != NULL && i < run->sigs->len; i++)
+    if (g_ptr_array_index(run->sigs, i) == got)
+      index = (gint)i;
+  if (got != NULL)
+    g_assert_cmpint(index, >=, 0);
+  g_assert_cmpint(index, ==, c->want);
+}
+
+static void
+test_signature_for_authres(void)
+{
+  static const char text[] =
+    "DKIM-Signature: v=1; a=rsa-sha256; d=example.com; s=sel1; h=from;\r\n"
+    " bh=uj53yIBBkrNihRn/WWg6xJNUaz6iiuZG1Zsq84CFxlk=; b=dGVzdDEx Zm9vYmFy\r\n\tYmF6\r\n"
+    "DKIM-Signature: v=1; a=rsa-sha256; d=example.com; s=sel2; h=from;\r\n"
+    " bh=uj53yIBBkrNihRn/WWg6xJNUaz6iiuZG1Zsq84CFxlk=; b=dGVzdDIyZm9vYmFy\r\n"
+    "DKIM-Signature: v=1; a=rsa-sha256; d=example.org; s=only; h=from;\r\n"
+    " bh=uj53yIBBkrNihRn/WWg6xJNUaz6iiuZG1Zsq84CFxlk=; b=b3RoZXJzaWcxMjM0\r\n"
+    "DKIM-Signature: v=1; a=rsa-sha256; d=example.net; s=one; h=from;\r\n"
+    " bh=uj53yIBBkrNihRn/WWg6xJNUaz6iiuZG1Zsq84CFxlk=; b=c2FtZXByZWZpeEFB\r\n"
+    "DKIM-Signature: v=1; a=rsa-sha256; d=example.net; s=two; h=from;\r\n"
+    " bh=uj53yIBBkrNihRn/WWg6xJNUaz6iiuZG1Zsq84CFxlk=; b=c2FtZXByZWZpeEJC\r\n"
+    "From: a@example.com\r\n"
+    "\r\n"
+    "body\r\n";
+  g_autoptr(GError) error = NULL;
+  DksMessage *msg = dks_message_new_from_data(text, sizeof text - 1, &error);
+  g_assert_no_error(error);
+  g_autoptr(DksRun) run = dks_run_new(msg, FIXTURE_NOW);
+  g_assert_cmpuint(run->sigs->len, ==, 5);
+  static const AuthresCase cases[] = {
+    /* header.b: a prefix of b=, folding white space in b= skipped. */
+    { "mx; dkim=pass header.b=dGVzdDExZm9vYmFyYmF6", 0 },
+    { "mx; dkim=pass header.b=dGVzdDExZm9v", 0 },
+    { "mx; dkim=pass header.b=dGVzdDEx", 0 },              /* exactly 8 */
+    { "mx; dkim=fail header.d=example.org header.b=\"dGVzdDIy\"", 1 },
+    { "mx; dkim=pass header.b=c2FtZXByZWZpeEJC", 4 },
+    { "mx; dkim=pass header.b=DGVZDDEX", -1 },              /* base64 is case-sensitive */
+    { "mx; dkim=pass header.b=dGVzdDExZm9vYmFyYmF6QQ", -1 }, /* longer than b= */
+    /* Ambiguous prefix: RFC 6008 wants it unique; no guess. */
+    { "mx; dkim=pass header.b=c2FtZXByZWZp", -1 },
+    /* A header.b that matches nothing: header.d is not used instead. */
+    { "mx; dkim=pass header.d=example.org header.b=ZZZZZZZZZZZZ", -1 },
+    /* Under 8 characters: as if there were no header.b. */
+    { "mx; dkim=pass header.d=example.org header.b=b3Ro", 2 },
+    { "mx; dkim=pass header.b=dGVzdDE", -1 },
+    /* header.d and header.s. */
+    { "mx; dkim=pass header.d=example.com header.s=sel2", 1 },
+    { "mx; dkim=pass header.d=EXAMPLE.com header.s=SEL1", 0 },
+    { "mx; dkim=pass header.d=example.net header.s=two", 4 },
+    { "mx; dkim=pass header.d=example.org header.s=other", -1 },
+    { "mx; dkim=pass header.s=sel1", -1 },
+    /* header.d alone: only when one signature has that d=. */
+    { "mx; dkim=pass header.d=example.org", 2 },
+    { "mx; dkim=pass header.d=example.com", -1 },
+    { "mx; dkim=pass header.d=example.net", -1 },
+    { "mx; dkim=pass header.d=nowhere.example", -1 },
+    { "mx; dkim=pass", -1 },
+    { "mx; dkim=pass header.i=@example.org", -1 },
+    /* Other methods are about no signature. */
+    { "mx; dmarc=pass header.from=example.org", -1 },
+    { "mx; spf=pass smtp.mailfrom=example.org", -1 },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS(cases); i++)
+    authres_one(run, &cases[i]);
+  g_assert_null(dks_run_signature_for_authres(run, NULL));
+}
+
 static GPtrArray *
 fixture_zones(void)
 {
@@ -367,6 +450,7 @@ main(int argc, char **argv)
   g_test_add_func("/pipeline/lookup/names", test_lookup_names);
   g_test_add_func("/pipeline/lookup/recheck", test_lookup_recheck);
   g_test_add_func("/pipeline/lookup/m365", test_lookup_m365);
+  g_test_add_func("/pipeline/signature-for-authres", test_signature_for_authres);
   int status = g_test_run();
   dks_resolver_free(resolver);
   return status;

@@ -143,6 +143,91 @@ test_json_error_line(void)
                   "{\"file\":\"x.eml\",\"error\":\"cannot read \\\"x.eml\\\": No such file\"}\n");
 }
 
+/* Two signatures and what a receiver recorded about each, plus one result
+ * about no signature here; the verdicts are set by hand (no DNS). */
+static const char authres_message[] =
+  "Authentication-Results: mx.example.net;\r\n"
+  " dkim=pass header.d=example.com header.s=one;\r\n"
+  " dkim=pass header.b=c2Vjb25k;\r\n"
+  " dkim=fail header.d=elsewhere.example;\r\n"
+  " dmarc=pass header.from=example.com\r\n"
+  "DKIM-Signature: v=1; a=rsa-sha256; d=example.com; s=one; h=from;\r\n"
+  " bh=uj53yIBBkrNihRn/WWg6xJNUaz6iiuZG1Zsq84CFxlk=; b=Zmlyc3RzaWc=\r\n"
+  "DKIM-Signature: v=1; a=rsa-sha256; d=example.org; s=two; h=from;\r\n"
+  " bh=uj53yIBBkrNihRn/WWg6xJNUaz6iiuZG1Zsq84CFxlk=; b=c2Vjb25kc2ln\r\n"
+  "From: a@example.com\r\n"
+  "\r\n"
+  "body\r\n";
+
+static DksRun *
+authres_run(void)
+{
+  DksRun *run = run_for(authres_message);
+  g_assert_cmpuint(run->sigs->len, ==, 2);
+  DksSigRun *first = g_ptr_array_index(run->sigs, 0);
+  first->result = DKS_RESULT_FAIL;
+  first->reason = DKS_REASON_BODY_HASH_MISMATCH;
+  DksSigRun *second = g_ptr_array_index(run->sigs, 1);
+  second->result = DKS_RESULT_PASS;
+  second->reason = DKS_REASON_PASS;
+  return run;
+}
+
+static guint
+count_of(const char *text, const char *word)
+{
+  guint n = 0;
+  for (const char *p = strstr(text, word); p != NULL; p = strstr(p + 1, word))
+    n++;
+  return n;
+}
+
+/* Under each recorded dkim result that names one signature: its live
+ * result now and why the two differ. */
+static void
+test_text_authres_live(void)
+{
+  g_autoptr(DksRun) run = authres_run();
+  g_autoptr(GString) out = g_string_new(NULL);
+  DksReportOptions opt = {.file = "m.eml", .width = 200};
+  dks_report_text(out, run, &opt);
+  g_test_message("%s", out->str);
+  g_autofree char *changed = g_strdup_printf(
+    "live now: fail (body-hash-mismatch): %s",
+    dks_help_authres_difference("pass", DKS_RESULT_FAIL, DKS_REASON_BODY_HASH_MISMATCH));
+  g_assert_nonnull(strstr(out->str, changed));
+  g_assert_nonnull(strstr(out->str, "live now: pass (pass), the same"));
+  g_assert_cmpuint(count_of(out->str, "live now:"), ==, 2);
+}
+
+/* The JSON names the live signature ("index") each dkim result is about. */
+static void
+test_json_authres_index(void)
+{
+  g_autoptr(DksRun) run = authres_run();
+  g_autoptr(GString) out = g_string_new(NULL);
+  DksReportOptions opt = {.file = "m.eml"};
+  dks_report_json(out, run, &opt);
+  g_autoptr(JsonParser) parser = json_parser_new();
+  g_autoptr(GError) error = NULL;
+  g_assert_true(json_parser_load_from_data(parser, out->str, -1, &error));
+  JsonObject *root = json_node_get_object(json_parser_get_root(parser));
+  JsonArray *fields = json_object_get_array_member(root, "authentication_results");
+  g_assert_cmpuint(json_array_get_length(fields), ==, 1);
+  JsonArray *results =
+    json_object_get_array_member(json_array_get_object_element(fields, 0), "results");
+  g_assert_cmpuint(json_array_get_length(results), ==, 4);
+  static const gint64 want[] = { 0, 1, -1, -1 }; /* -1: null */
+  for (guint i = 0; i < G_N_ELEMENTS(want); i++) {
+    JsonObject *r = json_array_get_object_element(results, i);
+    g_assert_true(json_object_has_member(r, "signature_index"));
+    if (want[i] < 0)
+      g_assert_true(json_object_get_null_member(r, "signature_index"));
+    else
+      g_assert_cmpint(json_object_get_int_member(r, "signature_index"), ==, want[i]);
+  }
+}
+
 typedef struct {
   const char *theirs;
   DksResult ours;
@@ -188,5 +273,7 @@ main(int argc, char **argv)
   g_test_add_func("/report/json-error", test_json_error_line);
   g_test_add_func("/report/lookup", test_lookup_report);
   g_test_add_func("/help/authres-difference", test_authres_difference);
+  g_test_add_func("/report/text-authres-live", test_text_authres_live);
+  g_test_add_func("/report/json-authres-index", test_json_authres_index);
   return g_test_run();
 }

@@ -10,6 +10,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include "parse/limits.h"
 #include "tui/layout.h"
 
 #define FIXTURE_NOW 1717250400 /* tests/fixtures/README.md */
@@ -553,6 +554,87 @@ test_help_is_the_table(void)
   dks_ui_state_clear(&state);
 }
 
+/* The overview's spare rows: under a recorded dkim result, the live result
+ * of the signature it is about and why they differ (as in the text
+ * report); a spinner while that signature is still being checked. */
+static void
+test_overview_authres_live(void)
+{
+  static const char text[] =
+    "Authentication-Results: mx.example.net;\r\n"
+    " dkim=pass header.d=example.com header.s=one;\r\n"
+    " dkim=pass header.d=nowhere.example\r\n"
+    "DKIM-Signature: v=1; a=rsa-sha256; d=example.com; s=one; h=from;\r\n"
+    " bh=Ck5SoRNWUpSR4X0COv7R5ub2pUTtl6xz4dTFz++ji4M=; b=Zmlyc3RzaWc=\r\n"
+    "From: a@example.com\r\n"
+    "\r\n"
+    "body\r\n"; /* bh= is this body's: no verdict before DNS */
+  g_autoptr(GError) error = NULL;
+  DksMessage *msg = dks_message_new_from_data(text, strlen(text), &error);
+  g_assert_no_error(error);
+  g_autoptr(DksRun) run = run_message(msg, fixture_resolver, NO_DNS);
+  DksSigRun *sr = g_ptr_array_index(run->sigs, 0);
+  DksUiState state;
+  dks_ui_state_init(&state, 132, 43, TRUE, FALSE);
+  dks_ui_open_run(&state, run);
+  g_autoptr(DksCanvas) canvas = dks_canvas_new(132, 43);
+  dks_layout(canvas, &state, run, NULL);
+  g_autofree char *pending = dks_canvas_dump(canvas);
+  g_assert_nonnull(strstr(pending, "Recorded by mx.example.net: dkim=pass"));
+  g_assert_nonnull(strstr(pending, "live now: "));
+  g_assert_cmpint(sr->result, ==, DKS_RESULT_NONE);
+  g_assert_nonnull(strstr(pending, " checking"));
+
+  sr->result = DKS_RESULT_FAIL;
+  sr->reason = DKS_REASON_BODY_HASH_MISMATCH;
+  dks_canvas_clear(canvas);
+  dks_layout(canvas, &state, run, NULL);
+  g_autofree char *done = dks_canvas_dump(canvas);
+  g_test_message("%s", done);
+  g_assert_nonnull(strstr(done, "live now: fail (body-hash-mismatch): the message was"));
+  g_assert_null(strstr(done, " checking"));
+  /* Only the result about this message's signature gets a live line. */
+  guint n = 0;
+  for (const char *p = strstr(done, "live now:"); p != NULL; p = strstr(p + 1, "live now:"))
+    n++;
+  g_assert_cmpuint(n, ==, 1);
+  g_assert_nonnull(strstr(done, "header.d=nowhere.example"));
+  dks_ui_state_clear(&state);
+}
+
+/* The raw view stops at DKS_MAX_RAW_VIEW_BYTES of a larger header block
+ * and says so; a block under the cap is shown whole. */
+static void
+test_raw_view_cap(void)
+{
+  GString *m = g_string_new("From: a@example.com\r\n");
+  while (m->len <= DKS_MAX_RAW_VIEW_BYTES + 4096)
+    g_string_append_printf(m, "X-Filler-%" G_GSIZE_FORMAT ": %0200u\r\n", m->len, 7u);
+  g_string_append(m, "\r\nbody\r\n");
+  g_autoptr(GError) error = NULL;
+  DksMessage *msg = dks_message_new_from_data(m->str, m->len, &error);
+  g_assert_no_error(error);
+  g_autoptr(DksRun) run = dks_run_new(msg, 1717250400);
+  g_autoptr(GPtrArray) lines = dks_layout_raw_lines(run, TRUE);
+  gsize shown = 0;
+  for (guint i = 0; i + 1 < lines->len; i++)
+    shown += strlen(g_ptr_array_index(lines, i)) + 2;
+  g_assert_cmpuint(shown, <=, DKS_MAX_RAW_VIEW_BYTES + 2);
+  g_assert_cmpuint(shown, >, DKS_MAX_RAW_VIEW_BYTES - 300);
+  g_autofree char *want = g_strdup_printf("after %u KiB", DKS_MAX_RAW_VIEW_BYTES / 1024);
+  g_assert_nonnull(strstr(g_ptr_array_index(lines, lines->len - 1), want));
+  g_string_free(m, TRUE);
+
+  static const char small_text[] = "From: a@example.com\r\nSubject: hi\r\n\r\nbody\r\n";
+  g_autoptr(DksMessage) small = dks_message_new_from_data(small_text, strlen(small_text),
+                                                          &error);
+  g_assert_no_error(error);
+  g_autoptr(DksRun) small_run = dks_run_new(g_steal_pointer(&small), 1717250400);
+  g_autoptr(GPtrArray) small_lines = dks_layout_raw_lines(small_run, TRUE);
+  g_assert_cmpuint(small_lines->len, ==, 2);
+  g_assert_cmpstr(g_ptr_array_index(small_lines, 1), ==, "Subject: hi");
+}
+
 /* The canvas: wide characters, clipping, controls. */
 typedef struct {
   guint width, x;
@@ -635,6 +717,8 @@ main(int argc, char **argv)
   g_test_add_func("/tui-layout/hostile", test_hostile);
   g_test_add_func("/tui-layout/selection-reverse", test_selection_is_reverse);
   g_test_add_func("/tui-layout/help-is-the-table", test_help_is_the_table);
+  g_test_add_func("/tui-layout/raw-view-cap", test_raw_view_cap);
+  g_test_add_func("/tui-layout/overview-authres-live", test_overview_authres_live);
   int status = g_test_run();
   dks_resolver_free(demo_resolver);
   dks_resolver_free(fixture_resolver);

@@ -5,6 +5,7 @@
  * really draws. */
 #include <string.h>
 
+#include "parse/limits.h"
 #include "tui/layout.h"
 
 #define FIXTURE_NOW 1717250400 /* tests/fixtures/README.md */
@@ -376,7 +377,7 @@ test_search_typing(void)
   g_assert_cmpuint(dks_ui_key(&state, run, DKS_KEY_UP), ==, DKS_EFFECT_NONE);
   for (guint i = 0; i < 1000; i++)
     dks_ui_key(&state, run, 'x');
-  g_assert_cmpuint(state.search->len, <=, 256);
+  g_assert_cmpuint(state.search->len, ==, DKS_MAX_SEARCH_BYTES);
   g_assert_true(g_utf8_validate(state.search->str, -1, NULL));
   dks_ui_state_clear(&state);
 }
