@@ -389,8 +389,30 @@ typedef struct {
   DksResolver *resolver;
   DksDmarcDone done;
   gpointer user_data;
+  GDestroyNotify cancelled; /* instead of done when it will never run */
   GSource *idle;      /* when done is called without asking DNS */
 } DmarcLookup;
+
+/* done will never run (dmarc or the resolver was freed first): the
+ * caller hears of it, and the lookup state goes. */
+static void
+dmarc_lookup_drop(DmarcLookup *lookup)
+{
+  GDestroyNotify cancelled = lookup->cancelled;
+  gpointer user_data = lookup->user_data;
+  if (lookup->dmarc != NULL)
+    lookup->dmarc->lookup = NULL;
+  g_free(lookup);
+  if (cancelled != NULL)
+    cancelled(user_data);
+}
+
+/* The resolver was freed with the question in flight. */
+static void
+on_dns_cancelled(gpointer data)
+{
+  dmarc_lookup_drop(data);
+}
 
 static DksDmarc *
 dmarc_alloc(void)
@@ -477,13 +499,12 @@ dks_dmarc_free(DksDmarc *dmarc)
     return;
   DmarcLookup *lookup = dmarc->lookup;
   if (lookup != NULL) {
+    lookup->dmarc = NULL;
     if (lookup->idle != NULL) {
       g_source_destroy(lookup->idle);
       g_source_unref(lookup->idle);
-      g_free(lookup);
-    } else {
-      lookup->dmarc = NULL; /* the DNS callback frees it */
-    }
+      dmarc_lookup_drop(lookup);
+    } /* else the DNS callback (or its cancel) drops it */
   }
   dmarc_clear_policy(dmarc);
   g_free(dmarc->from_domain);
@@ -999,7 +1020,7 @@ on_org_answer(DksDnsAnswer *answer, gpointer data)
   DksDmarc *dmarc = lookup->dmarc;
   if (dmarc == NULL) {
     dks_dns_answer_free(answer);
-    g_free(lookup);
+    dmarc_lookup_drop(lookup);
     return;
   }
   dmarc->org_dns = answer;
@@ -1015,7 +1036,7 @@ on_from_answer(DksDnsAnswer *answer, gpointer data)
   DksDmarc *dmarc = lookup->dmarc;
   if (dmarc == NULL) {
     dks_dns_answer_free(answer);
-    g_free(lookup);
+    dmarc_lookup_drop(lookup);
     return;
   }
   dmarc->dns = answer;
@@ -1029,12 +1050,13 @@ on_from_answer(DksDnsAnswer *answer, gpointer data)
     return;
   }
   g_autofree char *qname = g_strconcat(DMARC_PREFIX, dmarc->org_domain, NULL);
-  dks_resolver_lookup_txt(lookup->resolver, qname, on_org_answer, lookup);
+  dks_resolver_lookup_txt_full(lookup->resolver, qname, on_org_answer, lookup,
+                               on_dns_cancelled);
 }
 
 void
 dks_dmarc_lookup(DksDmarc *dmarc, DksResolver *resolver, DksDmarcDone done,
-                 gpointer user_data)
+                 gpointer user_data, GDestroyNotify cancelled)
 {
   g_return_if_fail(dmarc != NULL && resolver != NULL && done != NULL);
   g_return_if_fail(dmarc->lookup == NULL);
@@ -1045,6 +1067,7 @@ dks_dmarc_lookup(DksDmarc *dmarc, DksResolver *resolver, DksDmarcDone done,
   lookup->resolver = resolver;
   lookup->done = done;
   lookup->user_data = user_data;
+  lookup->cancelled = cancelled;
   dmarc->lookup = lookup;
 
   if (dmarc->from_domain == NULL) {
@@ -1057,5 +1080,5 @@ dks_dmarc_lookup(DksDmarc *dmarc, DksResolver *resolver, DksDmarcDone done,
     return;
   }
   g_autofree char *qname = g_strconcat(DMARC_PREFIX, dmarc->from_domain, NULL);
-  dks_resolver_lookup_txt(resolver, qname, on_from_answer, lookup);
+  dks_resolver_lookup_txt_full(resolver, qname, on_from_answer, lookup, on_dns_cancelled);
 }

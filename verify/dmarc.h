@@ -71,11 +71,12 @@ DksDmarc *dks_dmarc_new_for_domain(const char *from_domain);
  * never from inside this call.  Without a From domain nothing is asked
  * (status NO_DOMAIN).  One lookup at a time; a second lookup later (e.g.
  * with a fresh resolver) starts over.  done may free dmarc.  Freeing the
- * resolver with the lookup in flight means done never runs (and a few
- * bytes of lookup state are not freed: dns.h has no destroy notify). */
+ * resolver or dmarc with the lookup in flight means done never runs:
+ * cancelled(user_data) runs instead (may be NULL; it must not call the
+ * resolver), so user_data can be owned by the lookup. */
 typedef void (*DksDmarcDone)(DksDmarc *dmarc, gpointer user_data);
 void dks_dmarc_lookup(DksDmarc *dmarc, DksResolver *resolver, DksDmarcDone done,
-                      gpointer user_data);
+                      gpointer user_data, GDestroyNotify cancelled);
 
 /* Added: applies one DMARC record (TXT strings joined; NUL octets allowed)
  * found at name: fills record, policy, strict_dkim, strict_spf, pct and

@@ -169,6 +169,7 @@ struct Lookup {
   char *qname;
   DksDnsCallback callback;
   gpointer user_data;
+  GDestroyNotify cancelled; /* instead of callback when the resolver goes */
   gint64 started_us;
   GSource *timeout_source;
   Query query;          /* on the lookup's backend */
@@ -969,7 +970,8 @@ static void probe_start(Lookup *lookup)
 }
 
 static Lookup *lookup_new(DksResolver *resolver, Backend *backend,
-                          DksDnsCallback callback, gpointer user_data)
+                          DksDnsCallback callback, gpointer user_data,
+                          GDestroyNotify cancelled)
 {
   Lookup *lookup = g_new0(Lookup, 1);
   lookup->resolver = resolver;
@@ -978,6 +980,7 @@ static Lookup *lookup_new(DksResolver *resolver, Backend *backend,
   lookup->twin.lookup = lookup;
   lookup->callback = callback;
   lookup->user_data = user_data;
+  lookup->cancelled = cancelled;
   lookup->started_us = g_get_monotonic_time();
   return lookup;
 }
@@ -1014,14 +1017,22 @@ static void lookup_start(Lookup *lookup, const char *qname)
                                                     DKS_DNS_ERROR, twin_why));
 }
 
-void dks_resolver_lookup_txt(DksResolver *resolver, const char *qname,
-                             DksDnsCallback callback, gpointer user_data)
+void dks_resolver_lookup_txt_full(DksResolver *resolver, const char *qname,
+                                  DksDnsCallback callback, gpointer user_data,
+                                  GDestroyNotify cancelled)
 {
   g_return_if_fail(resolver != NULL);
   g_return_if_fail(qname != NULL);
   g_return_if_fail(callback != NULL);
   g_return_if_fail(!resolver->free_requested);
-  lookup_start(lookup_new(resolver, &resolver->main, callback, user_data), qname);
+  lookup_start(lookup_new(resolver, &resolver->main, callback, user_data, cancelled),
+               qname);
+}
+
+void dks_resolver_lookup_txt(DksResolver *resolver, const char *qname,
+                             DksDnsCallback callback, gpointer user_data)
+{
+  dks_resolver_lookup_txt_full(resolver, qname, callback, user_data, NULL);
 }
 
 guint dks_resolver_pending(const DksResolver *resolver)
@@ -2034,7 +2045,8 @@ static Backend *authoritative_backend(DksResolver *resolver)
 }
 
 gboolean dks_resolver_lookup_authoritative(DksResolver *resolver, const char *qname,
-                                           DksDnsCallback callback, gpointer user_data)
+                                           DksDnsCallback callback, gpointer user_data,
+                                           GDestroyNotify cancelled)
 {
   g_return_val_if_fail(resolver != NULL, FALSE);
   g_return_val_if_fail(qname != NULL, FALSE);
@@ -2045,7 +2057,7 @@ gboolean dks_resolver_lookup_authoritative(DksResolver *resolver, const char *qn
       resolver->config.mode == DKS_RESOLVER_RECURSIVE)
     return FALSE;
   Backend *backend = authoritative_backend(resolver);
-  Lookup *lookup = lookup_new(resolver, backend, callback, user_data);
+  Lookup *lookup = lookup_new(resolver, backend, callback, user_data, cancelled);
   if (!backend->ctx) {
     lookup->qname = g_strdup(qname);
     lookup_finish(lookup, answer_new_failed(lookup, backend, DKS_DNS_ERROR,
@@ -2066,6 +2078,16 @@ static void remove_tmpdir(const char *dir)
   (void) g_rmdir(dir);
 }
 
+/* A lookup whose callback will never run: its owner hears of it. */
+static void lookup_cancel_free(Lookup *lookup)
+{
+  GDestroyNotify cancelled = lookup->cancelled;
+  gpointer user_data = lookup->user_data;
+  lookup_free(lookup);
+  if (cancelled)
+    cancelled(user_data);
+}
+
 static void resolver_destroy(DksResolver *resolver)
 {
   /* Cancelled lookups' callbacks are never called: libunbound drops them,
@@ -2075,11 +2097,11 @@ static void resolver_destroy(DksResolver *resolver)
     Lookup *lookup = l->data;
     query_cancel(&lookup->query);
     query_cancel(&lookup->twin);
-    lookup_free(lookup);
+    lookup_cancel_free(lookup);
   }
   g_list_free(lookups);
   g_hash_table_destroy(resolver->in_flight);
-  g_queue_clear_full(&resolver->finished, (GDestroyNotify) lookup_free);
+  g_queue_clear_full(&resolver->finished, (GDestroyNotify) lookup_cancel_free);
   destroy_source(&resolver->deliver_source);
   destroy_source(&resolver->path.timeout);
   if (resolver->path.ub_pending)

@@ -145,6 +145,15 @@ typedef void (*DksDnsCallback)(DksDnsAnswer *answer, gpointer user_data);
 void dks_resolver_lookup_txt(DksResolver *resolver, const char *qname,
                              DksDnsCallback callback, gpointer user_data);
 
+/* The same, and when the resolver is freed before the callback ran,
+ * cancelled(user_data) is called instead (from inside dks_resolver_free:
+ * it may free user_data, and must not call the resolver).  So exactly one
+ * of callback and cancelled runs, and user_data can be owned by the
+ * lookup. */
+void dks_resolver_lookup_txt_full(DksResolver *resolver, const char *qname,
+                                  DksDnsCallback callback, gpointer user_data,
+                                  GDestroyNotify cancelled);
+
 /* Number of lookups whose callback has not run yet. */
 guint dks_resolver_pending(const DksResolver *resolver);
 
@@ -163,14 +172,17 @@ DksResolver *dks_resolver_new_fresh(const DksResolver *like, GError **error);
  * callback) when the mode cannot do it: offline zones, or no network path;
  * also RECURSIVE mode, whose lookups already ask those servers.  The
  * context is made on the first call and kept for the next ones.
- * Otherwise exactly one callback, as for dks_resolver_lookup_txt. */
+ * Otherwise exactly one callback, or cancelled (may be NULL), as for
+ * dks_resolver_lookup_txt_full. */
 gboolean dks_resolver_lookup_authoritative(DksResolver *resolver, const char *qname,
                                            DksDnsCallback callback,
-                                           gpointer user_data);
+                                           gpointer user_data,
+                                           GDestroyNotify cancelled);
 
 /* The mode this resolver was made with. */
 DksResolverMode dks_resolver_mode(const DksResolver *resolver);
 
-/* Cancels lookups in flight (their callbacks are not called) and frees. */
+/* Cancels lookups in flight (their callbacks are not called; their
+ * cancelled notifies are) and frees. */
 void dks_resolver_free(DksResolver *resolver);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(DksResolver, dks_resolver_free)

@@ -979,6 +979,16 @@ lookup_ctx_new(DksRun *run, DksSigRun *sr, DksResolver *resolver,
   return ctx;
 }
 
+/* The resolver was freed before the answer came: only the context goes.
+ * The run is not touched (it may be on its way out too). */
+static void
+lookup_cancelled(gpointer data)
+{
+  LookupCtx *ctx = data;
+  dks_key_probe_free(ctx->probe);
+  g_free(ctx);
+}
+
 static void
 lookup_done(LookupCtx *ctx)
 {
@@ -1092,7 +1102,8 @@ start_key_probes(LookupCtx *parent)
     LookupCtx *ctx = lookup_ctx_new(parent->run, sr, parent->resolver,
                                     parent->changed, parent->user_data);
     ctx->probe = g_ptr_array_steal_index(probes, i--);
-    dks_resolver_lookup_txt(parent->resolver, ctx->probe->name, on_probe_answer, ctx);
+    dks_resolver_lookup_txt_full(parent->resolver, ctx->probe->name, on_probe_answer, ctx,
+                                 lookup_cancelled);
   }
 }
 
@@ -1107,7 +1118,7 @@ on_key_answer(DksDnsAnswer *answer, gpointer user_data)
    * the authoritative servers too.  The run stays pending until then. */
   if (answer_says_missing(answer) &&
       dks_resolver_lookup_authoritative(ctx->resolver, ctx->sr->key_name,
-                                        on_authoritative_answer, ctx)) {
+                                        on_authoritative_answer, ctx, lookup_cancelled)) {
     if (ctx->changed)
       ctx->changed(ctx->run, ctx->user_data);
     return;
@@ -1138,15 +1149,18 @@ dks_run_start_dns(DksRun *run, DksResolver *resolver, DksRunChanged changed,
                     dks_check_id_name(failed));
     sr->dns_pending = TRUE;
     LookupCtx *ctx = lookup_ctx_new(run, sr, resolver, changed, user_data);
-    dks_resolver_lookup_txt(resolver, sr->key_name, on_key_answer, ctx);
+    dks_resolver_lookup_txt_full(resolver, sr->key_name, on_key_answer, ctx,
+                                 lookup_cancelled);
     if (sr->sibling_name != NULL) {
       LookupCtx *sib = lookup_ctx_new(run, sr, resolver, changed, user_data);
-      dks_resolver_lookup_txt(resolver, sr->sibling_name, on_sibling_answer, sib);
+      dks_resolver_lookup_txt_full(resolver, sr->sibling_name, on_sibling_answer, sib,
+                                   lookup_cancelled);
     }
   }
   if (run->dmarc != NULL && run->dmarc->from_domain != NULL)
     dks_dmarc_lookup(run->dmarc, resolver, on_dmarc_done,
-                     lookup_ctx_new(run, NULL, resolver, changed, user_data));
+                     lookup_ctx_new(run, NULL, resolver, changed, user_data),
+                     lookup_cancelled);
 }
 
 static void

@@ -446,7 +446,7 @@ lookup_sync(DksDmarc *dmarc)
 {
   DoneState st = { 0 };
   st.inside = TRUE;
-  dks_dmarc_lookup(dmarc, resolver, on_done, &st);
+  dks_dmarc_lookup(dmarc, resolver, on_done, &st, NULL);
   st.inside = FALSE;
   g_assert_cmpuint(st.calls, ==, 0);
   wait_done(&st);
@@ -603,28 +603,71 @@ test_lookup_twice(void)
   g_assert_cmpint(from->status, ==, DKS_DMARC_RECORD);
 }
 
-/* Freeing while the lookup is in flight: done never runs, nothing leaks
- * or is touched afterwards (ASan). */
+static void
+count_cancel(gpointer data)
+{
+  (*(guint *)data)++;
+}
+
+static void
+count_done(DksDmarc *dmarc, gpointer data)
+{
+  (void)dmarc;
+  (*(guint *)data) += 100; /* told apart from a cancel */
+}
+
+static GPtrArray *dmarc_zones(void);
+
+/* Freeing while the lookup is in flight: done never runs, cancelled runs
+ * once instead, nothing leaks or is touched afterwards (ASan). */
 static void
 test_free_in_flight(void)
 {
   DoneState st = { 0 };
   DksDmarc *dmarc = dks_dmarc_new_for_domain("sub.example.com");
-  dks_dmarc_lookup(dmarc, resolver, on_done, &st);
+  dks_dmarc_lookup(dmarc, resolver, on_done, &st, NULL);
   dks_dmarc_free(dmarc);
   wait_resolver();
   g_assert_cmpuint(st.calls, ==, 0);
 
+  /* dmarc freed, then its answer comes in: cancelled then */
+  guint outcome = 0;
+  dmarc = dks_dmarc_new_for_domain("sub.example.com");
+  dks_dmarc_lookup(dmarc, resolver, count_done, &outcome, count_cancel);
+  dks_dmarc_free(dmarc);
+  wait_resolver();
+  g_assert_cmpuint(outcome, ==, 1);
+
+  /* no domain: done would come from an idle; freeing first cancels it */
+  outcome = 0;
   DksDmarc *none = dks_dmarc_new_for_domain("");
-  dks_dmarc_lookup(none, resolver, on_done, &st);
+  dks_dmarc_lookup(none, resolver, count_done, &outcome, count_cancel);
   dks_dmarc_free(none);
   wait_resolver();
-  g_assert_cmpuint(st.calls, ==, 0);
+  g_assert_cmpuint(outcome, ==, 1);
+
+  /* the resolver freed first: cancelled at once, and dmarc stays usable */
+  g_autoptr(GPtrArray) zones = dmarc_zones();
+  DksResolverConfig config = { .mode = DKS_RESOLVER_ZONES, .zone_files = zones };
+  g_autoptr(GError) error = NULL;
+  DksResolver *own = dks_resolver_new(&config, &error);
+  g_assert_no_error(error);
+  outcome = 0;
+  dmarc = dks_dmarc_new_for_domain("sub.example.com");
+  dks_dmarc_lookup(dmarc, own, count_done, &outcome, count_cancel);
+  dks_resolver_free(own);
+  g_assert_cmpuint(outcome, ==, 1);
+  g_assert_null(dmarc->lookup);
+  dks_dmarc_lookup(dmarc, resolver, count_done, &outcome, count_cancel);
+  while (outcome == 1)
+    g_main_context_iteration(NULL, TRUE);
+  g_assert_cmpuint(outcome, ==, 101);
+  dks_dmarc_free(dmarc);
 
   /* done may free it */
   DoneState freeing = { .free_it = TRUE };
   DksDmarc *self = dks_dmarc_new_for_domain("sub.example.net");
-  dks_dmarc_lookup(self, resolver, on_done, &freeing);
+  dks_dmarc_lookup(self, resolver, on_done, &freeing, NULL);
   wait_done(&freeing);
   wait_resolver();
   g_assert_cmpuint(freeing.calls, ==, 1);

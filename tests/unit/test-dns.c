@@ -530,6 +530,52 @@ static void test_free_cancels(void)
 }
 
 typedef struct {
+  guint calls, cancels;
+} Outcomes;
+
+static void outcome_answer(DksDnsAnswer *answer, gpointer data)
+{
+  dks_dns_answer_free(answer);
+  ((Outcomes *) data)->calls++;
+}
+
+static void outcome_cancel(gpointer data)
+{
+  ((Outcomes *) data)->cancels++;
+}
+
+/* The _full variant: exactly one of callback and cancelled: cancelled for
+ * lookups in flight and for those finished but not delivered when the
+ * resolver is freed; nothing for one already answered. */
+static void test_free_notifies_cancel(void)
+{
+  g_autoptr(GPtrArray) args = test_zone_args();
+  g_autoptr(GError) error = NULL;
+  DksResolver *resolver = zones_resolver(args, &error);
+  g_assert_no_error(error);
+  Outcomes o = { 0, 0 };
+  dks_resolver_lookup_txt_full(resolver, "direct._domainkey.example.com", outcome_answer, &o,
+                               outcome_cancel);
+  dks_resolver_lookup_txt_full(resolver, "a..b", outcome_answer, &o, outcome_cancel);
+  dks_resolver_free(resolver);
+  g_assert_cmpuint(o.cancels, ==, 2); /* at once, inside dks_resolver_free */
+  spin_for(200);
+  g_assert_cmpuint(o.calls, ==, 0);
+
+  Outcomes answered = { 0, 0 };
+  resolver = zones_resolver(args, &error);
+  g_assert_no_error(error);
+  dks_resolver_lookup_txt_full(resolver, "direct._domainkey.example.com", outcome_answer,
+                               &answered, outcome_cancel);
+  while (answered.calls == 0)
+    g_main_context_iteration(NULL, TRUE);
+  dks_resolver_free(resolver);
+  spin_for(100);
+  g_assert_cmpuint(answered.calls, ==, 1);
+  g_assert_cmpuint(answered.cancels, ==, 0);
+}
+
+typedef struct {
   DksResolver *resolver;
   guint calls;
 } FreeInCallback;
@@ -1388,7 +1434,7 @@ static void test_recursive_lookups(Lab *lab, gconstpointer data)
   for (guint i = 0; i < G_N_ELEMENTS(cases); i++)
     live_one(resolver, &cases[i], dig);
   g_assert_false(dks_resolver_lookup_authoritative(resolver, "direct._domainkey.example.com",
-                                                   store_answer, NULL));
+                                                   store_answer, NULL, NULL));
 }
 
 /* A chain longer than DKS_MAX_CNAME_HOPS: the walk stops after the cap. */
@@ -1520,7 +1566,7 @@ static void test_forward_resolver_ad(Lab *lab, gconstpointer data)
 static DksDnsAnswer *authoritative_and_wait(DksResolver *resolver, const char *qname)
 {
   DksDnsAnswer *answer = NULL;
-  g_assert_true(dks_resolver_lookup_authoritative(resolver, qname, store_answer, &answer));
+  g_assert_true(dks_resolver_lookup_authoritative(resolver, qname, store_answer, &answer, NULL));
   g_assert_null(answer);
   g_assert_cmpuint(dks_resolver_pending(resolver), ==, 1);
   g_assert_true(wait_for_lookups(resolver, 20000));
@@ -2039,7 +2085,7 @@ static void test_authoritative_modes(void)
   g_assert_no_error(error);
   g_assert_cmpint(dks_resolver_mode(zones), ==, DKS_RESOLVER_ZONES);
   g_assert_false(dks_resolver_lookup_authoritative(zones, "direct._domainkey.example.com",
-                                                   store_answer, NULL));
+                                                   store_answer, NULL, NULL));
   g_assert_cmpuint(dks_resolver_pending(zones), ==, 0);
   g_autoptr(DksDnsAnswer) offline = lookup_and_wait(zones, "direct._domainkey.example.com");
   g_assert_null(offline->dig_command);
@@ -2056,7 +2102,7 @@ static void test_authoritative_modes(void)
   g_assert_true(g_str_has_prefix(via_system->dig_command, "dig +dnssec +multi TXT a..b @"));
   g_assert_cmpint(via_system->dnssec, ==, DKS_DNSSEC_UNCHECKED);
   DksDnsAnswer *answer = NULL;
-  g_assert_true(dks_resolver_lookup_authoritative(system, "a..b", store_answer, &answer));
+  g_assert_true(dks_resolver_lookup_authoritative(system, "a..b", store_answer, &answer, NULL));
   g_assert_true(wait_for_lookups(system, 5000));
   g_assert_nonnull(answer);
   g_assert_cmpint(answer->outcome, ==, DKS_DNS_ERROR);
@@ -2100,6 +2146,7 @@ int main(int argc, char **argv)
   g_test_add_func("/dns/zones/name-scan", test_zones_name_scan);
   g_test_add_func("/dns/zones/errors", test_zones_errors);
   g_test_add_func("/dns/loop/free-cancels", test_free_cancels);
+  g_test_add_func("/dns/loop/free-notifies-cancel", test_free_notifies_cancel);
   g_test_add_func("/dns/loop/free-in-callback", test_free_in_callback);
   g_test_add_func("/dns/loop/lookup-from-callback", test_lookup_from_callback);
   g_test_add_func("/dns/loop/thread-default-context", test_thread_default_context);

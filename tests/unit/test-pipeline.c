@@ -311,6 +311,38 @@ fixture_zones(void)
   return zones;
 }
 
+/* The view drops a run whose lookups are in flight by freeing the
+ * resolver first (which cancels them), then the run: nothing may leak or
+ * be touched afterwards (ASan, valgrind). */
+static void
+test_free_resolver_mid_run(void)
+{
+  g_autofree char *path = fixture_path("permerror-key-not-found-m365.eml");
+  g_autoptr(GError) error = NULL;
+  DksMessage *msg = dks_message_new_from_file(path, &error);
+  g_assert_no_error(error);
+  DksRun *run = dks_run_new(msg, FIXTURE_NOW);
+  DksResolver *own = dks_resolver_new_fresh(resolver, &error);
+  g_assert_no_error(error);
+  guint changes = 0;
+  dks_run_start_dns(run, own, count_changes, &changes);
+  g_assert_cmpuint(run->dns_pending, >, 1); /* key, sibling, DMARC */
+  dks_resolver_free(own);
+  for (int i = 0; i < 20; i++)
+    g_main_context_iteration(NULL, FALSE);
+  g_assert_cmpuint(changes, ==, 0);
+  dks_run_free(run);
+
+  g_autoptr(DksRun) lookup = dks_run_new_lookup("selector1", "example.org", FIXTURE_NOW,
+                                                &error);
+  g_assert_no_error(error);
+  own = dks_resolver_new_fresh(resolver, &error);
+  g_assert_no_error(error);
+  dks_run_start_dns(lookup, own, count_changes, &changes);
+  dks_resolver_free(own);
+  g_assert_cmpuint(changes, ==, 0);
+}
+
 /* ---- a selector looked up with no message ---- */
 
 typedef struct {
@@ -446,6 +478,7 @@ main(int argc, char **argv)
   g_test_add_func("/pipeline/overall", test_overall_and_callbacks);
   g_test_add_func("/pipeline/no-signature", test_no_signature);
   g_test_add_func("/pipeline/recheck-after-publishing", test_recheck_after_publishing);
+  g_test_add_func("/pipeline/free-resolver-mid-run", test_free_resolver_mid_run);
   g_test_add_func("/pipeline/lookup/table", test_lookup_table);
   g_test_add_func("/pipeline/lookup/names", test_lookup_names);
   g_test_add_func("/pipeline/lookup/recheck", test_lookup_recheck);
