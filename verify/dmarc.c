@@ -57,7 +57,15 @@ dmarc_normalize(const char *domain, gsize len)
     len--;
   if (len == 0)
     return NULL;
-  return g_utf8_strdown(domain, (gssize)len);
+  g_autofree char *lower = g_utf8_strdown(domain, (gssize)len);
+  if (!g_str_is_ascii(lower)) {
+    /* RFC 8616 §6: an internationalized From domain is looked up and
+     * compared as A-labels (d= holds A-labels, RFC 6376 §3.5); GLib's
+     * IDNA conversion does it, NULL when the name is no valid IDN. */
+    g_autofree char *ascii = g_hostname_to_ascii(lower);
+    return ascii != NULL ? g_ascii_strdown(ascii, -1) : NULL;
+  }
+  return g_steal_pointer(&lower);
 }
 
 static gboolean
@@ -121,6 +129,14 @@ dmarc_domain_problem(const char *domain, gsize len)
   }
   if (!g_utf8_validate(domain, (gssize)len, NULL))
     return g_strdup_printf("RFC 6532 §3.2: the From domain '%s' is not valid UTF-8", q);
+  g_autofree char *ascii = dmarc_normalize(domain, len);
+  if (ascii == NULL)
+    return g_strdup_printf("RFC 5891 §5: the From domain '%s' is no valid internationalized "
+                           "domain name, so it has no A-label form to look up", q);
+  if (strlen(ascii) > DMARC_MAX_DOMAIN)
+    return g_strdup_printf("RFC 1035 §2.3.4: the From domain '%s' is %" G_GSIZE_FORMAT
+                           " octets long as A-labels (%s), too long for a _dmarc name", q,
+                           strlen(ascii), ascii);
   return NULL;
 }
 
@@ -369,6 +385,13 @@ dks_from_domain(const char *value, gsize len, GPtrArray *findings, char **proble
       why = dmarc_domain_problem(domain, dlen);
       if (why == NULL) {
         char *result = dmarc_normalize(domain, dlen);
+        g_autofree char *written = g_strndup(domain, dlen);
+        if (result != NULL && findings != NULL && !g_str_is_ascii(written)) {
+          g_autofree char *u = dks_quote_bytes(domain, dlen, DMARC_QUOTE_MAX);
+          dks_findings_add(findings, DKS_FINDING_NOTE, NULL,
+                           "RFC 8616 §6: the From domain '%s' is looked up and compared "
+                           "with d= as A-labels: %s", u, result);
+        }
         if (result != NULL)
           return result;
         why = g_strdup("RFC 5322 §3.4.1: the From domain is empty");

@@ -83,9 +83,11 @@ static const FromCase from_cases[] = {
   { " \"quoted@local\"@example.org", -1, "example.org", NULL, 0 },
   { " <@route.example.net:j@example.com>", -1, "example.com", NULL, 0 },
   { " John\r\n Doe\r\n <j@example.com>", -1, "example.com", NULL, 0 },
-  { " =?UTF-8?B?SsO2cmc=?= <j@b\xc3\xbc" "cher.example>", -1, "b\xc3\xbc" "cher.example",
-    NULL, 0 },
-  { " J@B\xc3\x9c" "CHER.EXAMPLE", -1, "b\xc3\xbc" "cher.example", NULL, 0 },
+  /* RFC 8616 §6: as A-labels, with a note that says so */
+  { " =?UTF-8?B?SsO2cmc=?= <j@b\xc3\xbc" "cher.example>", -1, "xn--bcher-kva.example",
+    NULL, 1 },
+  { " J@B\xc3\x9c" "CHER.EXAMPLE", -1, "xn--bcher-kva.example", NULL, 1 },
+  { " j@\xe2\x80\xae" "example.com", -1, NULL, "no valid internationalized", 0 },
   { " j@xn--bcher-kva.example", -1, "xn--bcher-kva.example", NULL, 0 },
   { " J@EXAMPLE.COM.", -1, "example.com", NULL, 0 },
   { " Team: a@example.com;", -1, "example.com", NULL, 0 },
@@ -183,6 +185,15 @@ test_from_message(void)
   g_autoptr(DksDmarc) d4 = dks_dmarc_new(folded);
   g_assert_cmpstr(d4->from_domain, ==, "example.net");
 
+  /* RFC 6532 UTF-8 in the From field: the domain as A-labels, with a note */
+  g_autoptr(DksMessage) idn = message_from("From: J\xc3\xbcrgen <j@B\xc3\xbc" "cher.example>"
+                                           "\r\n\r\nx\r\n");
+  g_autoptr(DksDmarc) d6 = dks_dmarc_new(idn);
+  g_assert_cmpstr(d6->from_domain, ==, "xn--bcher-kva.example");
+  g_assert_null(d6->problem);
+  g_assert_cmpuint(d6->findings->len, ==, 1);
+  g_assert_nonnull(strstr(((DksFinding *)g_ptr_array_index(d6->findings, 0))->text,
+                          "RFC 8616"));
   g_autoptr(DksMessage) bad = message_from("From: John <j@example.com\r\n\r\nx\r\n");
   g_autoptr(DksDmarc) d5 = dks_dmarc_new(bad);
   g_assert_cmpstr(d5->from_domain, ==, "example.com");
@@ -214,7 +225,10 @@ test_org_domain(void)
     { "Mail.Example.Org", "example.org" },
     { "com", "com" },
     { "b\xc3\xbc" "cher.example.com", "example.com" },
-    { "www.b\xc3\xbc" "cher.co.uk", "b\xc3\xbc" "cher.co.uk" },
+    /* RFC 8616 §6: internationalized names as A-labels */
+    { "www.b\xc3\xbc" "cher.co.uk", "xn--bcher-kva.co.uk" },
+    { "WWW.B\xc3\x9c" "CHER.co.uk", "xn--bcher-kva.co.uk" },
+    { "www.xn--bcher-kva.co.uk", "xn--bcher-kva.co.uk" },
     { "192.0.2.1", NULL },
     { "[192.0.2.1]", NULL },
     { "2001:db8::1", NULL },
@@ -265,6 +279,11 @@ static const AlignCase align_cases[] = {
   { "example.com", "", FALSE, DKS_ALIGN_NONE },
   { NULL, "example.com", FALSE, DKS_ALIGN_NONE },
   { "192.0.2.1", "192.0.2.1", FALSE, DKS_ALIGN_NONE },
+  /* RFC 8616 §6: a U-label From domain against the A-label d= */
+  { "b\xc3\xbc" "cher.example", "xn--bcher-kva.example", TRUE, DKS_ALIGN_STRICT },
+  { "B\xc3\x9c" "CHER.example", "XN--BCHER-KVA.example", TRUE, DKS_ALIGN_STRICT },
+  { "mail.b\xc3\xbc" "cher.example", "xn--bcher-kva.example", FALSE, DKS_ALIGN_RELAXED },
+  { "b\xc3\xbc" "cher.example", "bucher.example", FALSE, DKS_ALIGN_NONE },
 };
 
 static void
