@@ -483,13 +483,19 @@ def test_report_when_piped(t):
     tap.ok(ok and "Overall: permerror" in s, "report: --report on a terminal prints the report", s)
 
 
-def test_recheck(t):
+def copy_demo_zones(t):
+    """The demo's zone files copied into the test's folder, to be edited."""
     zdir = os.path.join(t.dir, "zones")
     os.mkdir(zdir)
     copies = []
     for z in DEMO_ZONES:
         copies.append(os.path.join(zdir, os.path.basename(z)))
         shutil.copy(z, copies[-1])
+    return copies
+
+
+def test_recheck(t):
+    copies = copy_demo_zones(t)
     t.command(dkimscope(*demo_zone_args(copies), DEMO_EML))
     ok, s = t.wait(decided)
     tap.ok(ok and verdict(s) == "permerror", "re-check: the key is missing at first", s)
@@ -619,12 +625,7 @@ def test_lookup_key(t):
 
 
 def test_lookup_recheck(t):
-    zdir = os.path.join(t.dir, "zones")
-    os.mkdir(zdir)
-    copies = []
-    for z in DEMO_ZONES:
-        copies.append(os.path.join(zdir, os.path.basename(z)))
-        shutil.copy(z, copies[-1])
+    copies = copy_demo_zones(t)
     t.command(dkimscope(*demo_zone_args(copies), "--lookup", "selector1",
                         "northwind.example.net"))
     ok, s = t.wait(lambda s: verdict(s) == "permerror")

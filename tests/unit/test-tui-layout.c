@@ -73,10 +73,10 @@ run_zero_times(DksRun *run)
  * done, or started with no answer in yet (the spinner). */
 enum { NO_DNS = 0, DNS_DONE = 1, DNS_STARTED = 2 };
 
+/* Takes run as far as with_dns says, on resolver. */
 static DksRun *
-run_message(DksMessage *msg, DksResolver *resolver, gint with_dns)
+run_dns(DksRun *run, DksResolver *resolver, gint with_dns)
 {
-  DksRun *run = dks_run_new(msg, FIXTURE_NOW);
   if (with_dns == NO_DNS)
     return run; /* the first frame: DNS steps pending */
   if (with_dns == DNS_STARTED) {
@@ -95,6 +95,12 @@ run_message(DksMessage *msg, DksResolver *resolver, gint with_dns)
   return run;
 }
 
+static DksRun *
+run_message(DksMessage *msg, DksResolver *resolver, gint with_dns)
+{
+  return run_dns(dks_run_new(msg, FIXTURE_NOW), resolver, with_dns);
+}
+
 static char *hostile_message(gsize *len);
 
 /* The demo's selector (name "s1-lookup" or "s2-lookup") looked up with no
@@ -106,15 +112,7 @@ run_lookup(const char *name, gint with_dns)
   DksRun *run = dks_run_new_lookup(name[1] == '1' ? "selector1" : "selector2",
                                    "northwind.example.net", FIXTURE_NOW, &error);
   g_assert_no_error(error);
-  if (with_dns == NO_DNS)
-    return run;
-  g_autoptr(DksResolver) fresh = dks_resolver_new_fresh(demo_resolver, &error);
-  g_assert_no_error(error);
-  dks_run_start_dns(run, fresh, NULL, NULL);
-  while (!dks_run_is_done(run) || run->dns_pending > 0)
-    g_main_context_iteration(NULL, TRUE);
-  run_zero_times(run);
-  return run;
+  return run_dns(run, demo_resolver, with_dns);
 }
 
 /* name: "demo" for demo/demo.eml, "hostile" for hostile_message(),
