@@ -24,6 +24,7 @@
 #include "tui/keys.h"
 #include "tui/layout.h"
 #include "tui/model.h"
+#include "tui/paste.h"
 #include "tui/report.h"
 #include "tui/sanitize.h"
 #include "verify/crypto.h"
@@ -628,6 +629,8 @@ typedef struct {
 
   GString *paste;          /* the paste screen's text */
   gboolean paste_cr;       /* the last pasted character was CR */
+  gboolean paste_open;     /* a bracketed paste is arriving ... */
+  gsize paste_from;        /* ... and its text starts here in paste */
   gboolean paste_full;     /* the text reached DKS_MAX_MESSAGE_BYTES */
 
   PromptStage prompt;
@@ -1000,6 +1003,10 @@ paste_backspace(App *app)
 static void
 paste_add_pasted(App *app, guint key)
 {
+  if (!app->paste_open) {
+    app->paste_open = TRUE;
+    app->paste_from = app->paste->len;
+  }
   if (key == '\r') {
     paste_append(app, '\n');
     app->paste_cr = TRUE;
@@ -1014,6 +1021,18 @@ paste_add_pasted(App *app, guint key)
   }
   if (key == '\t' || (key >= 0x20 && key < 0x110000))
     paste_append(app, key);
+}
+
+/* A bracketed paste is complete: text with CRLF line ends arrived with
+ * every line end doubled (paste.h). */
+static void
+paste_close(App *app)
+{
+  if (!app->paste_open)
+    return;
+  app->paste_open = FALSE;
+  if (dks_paste_undouble_line_ends(app->paste, app->paste_from))
+    app_schedule_redraw(app);
 }
 
 /* The text's only line, trimmed, when it is one line; else NULL. */
@@ -1437,6 +1456,12 @@ app_key(App *app, const DksTermKey *k)
     app_resize(app);
     return;
   }
+  /* A typed key after pasted text also ends the paste, should its end
+   * marker have been lost. */
+  if (k->paste_end || !k->pasted)
+    paste_close(app);
+  if (k->paste_end)
+    return;
   if (app->prompt != PROMPT_NONE) {
     prompt_key(app, k);
     return;

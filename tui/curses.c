@@ -469,9 +469,17 @@ dks_term_read_key(DksTerm *term, DksTermKey *out)
       return FALSE;
     guint key;
     if (rc == KEY_CODE_YES) {
-      if (ch == TERM_KEY_PASTE_BEGIN || ch == TERM_KEY_PASTE_END) {
-        term->in_paste = ch == TERM_KEY_PASTE_BEGIN;
+      if (ch == TERM_KEY_PASTE_BEGIN) {
+        term->in_paste = TRUE;
         continue;
+      }
+      if (ch == TERM_KEY_PASTE_END) {
+        gboolean was_pasting = term->in_paste;
+        term->in_paste = FALSE;
+        if (!was_pasting)
+          continue;
+        *out = (DksTermKey){.key = DKS_KEY_NONE, .paste_end = TRUE};
+        return TRUE;
       }
       key = translate_function_key(ch);
     } else if (term->in_paste) {
@@ -481,8 +489,7 @@ dks_term_read_key(DksTerm *term, DksTermKey *out)
     }
     if (key == DKS_KEY_NONE)
       continue;
-    out->key = key;
-    out->pasted = term->in_paste;
+    *out = (DksTermKey){.key = key, .pasted = term->in_paste};
     return TRUE;
   }
 }

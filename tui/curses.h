@@ -11,9 +11,12 @@ typedef struct DksTerm DksTerm;
 
 /* One key from the terminal. */
 typedef struct {
-  guint key;        /* a DksKey, or a Unicode code point */
+  guint key;        /* a DksKey, or a Unicode code point; DKS_KEY_NONE
+                       with paste_end */
   gboolean pasted;  /* it arrived inside a bracketed paste (ESC[200~ ..
                        ESC[201~): text, never a command */
+  gboolean paste_end; /* no key: a bracketed paste ended (ESC[201~), so
+                         its text can be judged as a whole */
 } DksTermKey;
 
 /* Opens /dev/tty for keys and drawing: alternate screen, no echo, keys one

@@ -425,6 +425,41 @@ def test_paste_whole_message(t):
     t.wait_exit()
 
 
+def test_paste_crlf(t):
+    """Text with CRLF line ends, pasted: the terminal sends each LF as CR,
+    so every CRLF arrives as CR CR.  The analysis must be the same as for
+    the text with LF ends: the whole header block, not only its first
+    field; and for the whole message its body byte for byte."""
+    t.command(dkimscope(*demo_zone_args()))
+    t.wait(PASTE_HINT)
+    crlf = demo_headers().replace("\n", "\r\n") + "\r\n"
+    t.tmux("set-buffer", "-b", "crlf", crlf)
+    t.tmux("paste-buffer", "-p", "-b", "crlf", "-t", "t")
+    lines = demo_headers().splitlines()
+    # The header block as it was: its last two fields on adjacent lines.
+    ok, s = t.wait(lambda s: re.search(r"^ " + re.escape(lines[-2]) + r" *\n " +
+                                       re.escape(lines[-1]) + " *$", s, re.M))
+    tap.ok(ok, "paste CRLF: no blank line after each header field", s)
+    t.keys("C-d")
+    ok, s = t.wait(decided)
+    tap.ok(ok and verdict(s) in ("permerror", "neutral") and "Dana Whitfield" in s and
+           "Q3 shipment" in s, "paste CRLF: the whole header block is analysed", s)
+    # The whole message with CRLF ends: its blank lines stay blank lines.
+    t.keys("p")
+    t.wait(PASTE_HINT)
+    with open(DEMO_EML, "rb") as f:
+        whole = f.read().decode()
+    t.tmux("set-buffer", "-b", "whole", whole)
+    t.tmux("paste-buffer", "-p", "-b", "whole", "-t", "t")
+    t.wait(lambda s: "octets" in s and "0 octets" not in s)
+    t.keys("C-d")
+    ok, s = t.wait(lambda s: decided(s) and re.search(r"pass\s+Body hash", s))
+    tap.ok(ok and verdict(s) == "permerror",
+           "paste CRLF: a whole CRLF message keeps its body exactly (body hash passes)", s)
+    t.keys("q")
+    t.wait_exit()
+
+
 def test_hostile_header(t):
     """A header that tries to clear the screen, retitle the window and
     reverse the text is shown escaped and drives nothing."""
@@ -620,6 +655,7 @@ def main():
     with_tmux("paste buffer", test_paste_buffer)
     with_tmux("paste path", test_paste_file_path)
     with_tmux("paste whole", test_paste_whole_message)
+    with_tmux("paste crlf", test_paste_crlf)
     with_tmux("hostile", test_hostile_header)
     with_tmux("pipe", test_pipe)
     with_tmux("report", test_report_when_piped)
