@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <glib-unix.h>
 #include <json-glib/json-glib.h>
 
@@ -639,7 +640,7 @@ typedef struct {
 
   guint lookup_scroll;     /* first line of the lookup view */
 
-  guint input_id, spinner_id, redraw_id;
+  guint input_id, spinner_id, redraw_id, stop_id;
   guint signal_ids[4];
   int exit_code;
 } App;
@@ -1540,8 +1541,114 @@ on_sigwinch(gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* ---------- suspending (Ctrl-Z) and continuing ----------
+ * GLib's signal sources know neither SIGTSTP nor SIGCONT, so a handler
+ * writes the signal into a pipe and the loop acts on it there: curses and
+ * the terminal are no work for a signal handler. */
+
+static struct {
+  int fds[2];                  /* read, write; -1 when not set up */
+  gboolean tstp_ours, cont_ours;
+  struct sigaction tstp_before, cont_before;
+} stop_pipe = {.fds = {-1, -1}};
+
+#define STOP_BYTE 'T'
+#define CONT_BYTE 'C'
+
+static void
+on_stop_signal(int sig)
+{
+  int saved_errno = errno;
+  char byte = sig == SIGTSTP ? STOP_BYTE : CONT_BYTE;
+  /* A full pipe already holds enough to act on. */
+  ssize_t n = write(stop_pipe.fds[1], &byte, 1);
+  (void)n;
+  errno = saved_errno;
+}
+
+/* Gives the terminal back, stops as SIGTSTP's default would, and returns
+ * once continued (fg). */
+static void
+app_stop(App *app)
+{
+  dks_term_suspend(app->term);
+  struct sigaction stop = {0}, ours;
+  stop.sa_handler = SIG_DFL;
+  sigemptyset(&stop.sa_mask);
+  sigaction(SIGTSTP, &stop, &ours);
+  /* In an orphaned process group the kernel drops it: we go on at once. */
+  raise(SIGTSTP);
+  sigaction(SIGTSTP, &ours, NULL);
+}
+
+static gboolean
+on_stop_pipe(int fd, GIOCondition condition, gpointer user_data)
+{
+  (void)condition;
+  App *app = user_data;
+  char bytes[64];
+  char last = 0;
+  ssize_t n;
+  while ((n = read(fd, bytes, sizeof bytes)) > 0)
+    last = bytes[n - 1];
+  /* A SIGCONT after the SIGTSTP means someone else already stopped us
+   * (a mail client stops its whole process group): only take the
+   * terminal back then. */
+  if (last == STOP_BYTE)
+    app_stop(app);
+  if (last != 0) {
+    dks_term_resume(app->term);
+    app_resize(app);   /* the size, if it changed meanwhile, and a redraw */
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+catch_signal(int sig, gboolean *ours, struct sigaction *before)
+{
+  struct sigaction action = {0};
+  action.sa_handler = on_stop_signal;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = SA_RESTART;
+  *ours = sigaction(sig, &action, before) == 0;
+}
+
+/* SIGTSTP only when its default is in place: a parent that ignores it
+ * (no job control) does not want us stopped. */
+static void
+app_watch_stops(App *app)
+{
+  struct sigaction current;
+  if (sigaction(SIGTSTP, NULL, &current) != 0 || current.sa_handler != SIG_DFL)
+    return;
+  if (!g_unix_open_pipe(stop_pipe.fds, FD_CLOEXEC, NULL))
+    return;
+  g_unix_set_fd_nonblocking(stop_pipe.fds[0], TRUE, NULL);
+  g_unix_set_fd_nonblocking(stop_pipe.fds[1], TRUE, NULL);
+  catch_signal(SIGTSTP, &stop_pipe.tstp_ours, &stop_pipe.tstp_before);
+  catch_signal(SIGCONT, &stop_pipe.cont_ours, &stop_pipe.cont_before);
+  app->stop_id = g_unix_fd_add(stop_pipe.fds[0], G_IO_IN, on_stop_pipe, app);
+}
+
+static void
+app_unwatch_stops(App *app)
+{
+  g_clear_handle_id(&app->stop_id, g_source_remove);
+  if (stop_pipe.tstp_ours)
+    sigaction(SIGTSTP, &stop_pipe.tstp_before, NULL);
+  if (stop_pipe.cont_ours)
+    sigaction(SIGCONT, &stop_pipe.cont_before, NULL);
+  stop_pipe.tstp_ours = stop_pipe.cont_ours = FALSE;
+  for (guint i = 0; i < 2; i++)
+    if (stop_pipe.fds[i] >= 0) {
+      close(stop_pipe.fds[i]);
+      stop_pipe.fds[i] = -1;
+    }
+}
+
 /* Before the terminal opens, so curses sees these signals taken and leaves
- * them to us: each one ends or resizes the loop cleanly. */
+ * them to us: each one ends, resizes, stops or continues the loop
+ * cleanly. */
 static void
 app_watch_signals(App *app)
 {
@@ -1549,6 +1656,7 @@ app_watch_signals(App *app)
   app->signal_ids[1] = g_unix_signal_add(SIGTERM, on_sigterm, app);
   app->signal_ids[2] = g_unix_signal_add(SIGHUP, on_sighup, app);
   app->signal_ids[3] = g_unix_signal_add(SIGWINCH, on_sigwinch, app);
+  app_watch_stops(app);
 }
 
 static void
@@ -1559,6 +1667,7 @@ app_remove_sources(App *app)
   g_clear_handle_id(&app->input_id, g_source_remove);
   g_clear_handle_id(&app->spinner_id, g_source_remove);
   g_clear_handle_id(&app->redraw_id, g_source_remove);
+  app_unwatch_stops(app);
 }
 
 /* ---------- the loop ---------- */

@@ -66,6 +66,8 @@ typedef struct {
 /* Opens the terminal (/dev/tty), shows config's message, lookup or the
  * paste screen, and runs until the user quits or a signal (SIGINT,
  * SIGTERM, SIGHUP) ends it; the terminal is restored in every case.
+ * Ctrl-Z (SIGTSTP) gives the terminal back to the shell while stopped;
+ * SIGCONT (fg) takes it again and redraws.
  * Takes ownership of config's resolver, msg and lookup (also on failure).
  * Returns the exit status: 0 after q, 128 + the signal's number after a
  * signal; -1 and *error when the terminal cannot be opened. */

@@ -336,6 +336,61 @@ def test_quit_restores(t):
     tap.ok(ok and "[200~" not in s, "quit: bracketed paste is off again", s)
 
 
+def paste_mode_on(t):
+    """Whether the program in the foreground has bracketed paste on: a
+    paste-buffer -p into `cat -v` shows the markers then.  tmux 3.3a has no
+    format for the mode.  Leaves cat running: end it with C-d."""
+    t.text("clear; cat -v")
+    t.keys("Enter")
+    t.tmux("set-buffer", "-b", "probe", "PASTED")
+    t.tmux("paste-buffer", "-p", "-b", "probe", "-t", "t")
+    t.keys("Enter")
+    ok, s = t.wait(re.compile(r"^(\^\[\[200~)?PASTED", re.M))
+    return "[200~" in s, s
+
+
+def no_mouse(t):
+    return all(t.flag(f) == "0" for f in ("mouse_any_flag", "mouse_button_flag",
+                                          "mouse_all_flag", "mouse_standard_flag",
+                                          "mouse_sgr_flag", "mouse_utf8_flag"))
+
+
+def test_suspend(t):
+    """Ctrl-Z gives the shell a clean terminal; fg brings the view back."""
+    t.command(dkimscope("--demo"))
+    ok, s = t.wait(decided)
+    t.keys("C-z")
+    ok, s = t.wait(lambda s: "Stopped" in s and s.rstrip().endswith(("$", "#")))
+    modes = f"{t.flag('alternate_on')} {t.flag('cursor_flag')} {t.flag('keypad_flag')}"
+    tap.ok(ok and restored(t) and no_mouse(t),
+           "Ctrl-Z: the shell's prompt, main screen, cursor shown, keypad and mouse off",
+           modes + "\n" + s)
+    pasting, s = paste_mode_on(t)
+    t.keys("C-d")
+    tap.ok(not pasting and "PASTED" in s, "Ctrl-Z: bracketed paste is off while suspended", s)
+    t.wait_prompt()
+    # The window changes size meanwhile: the view hears no SIGWINCH then.
+    t.tmux("resize-window", "-t", "t", "-x", "100", "-y", "30")
+    t.command("fg")
+    ok, s = t.wait(lambda s: decided(s) and "Stopped" not in s and "PASTED" not in s and
+                   len(s.splitlines()) == 30 and s.splitlines()[-1].strip() != "" and
+                   re.search(r"^─ Checks ─{80,}$", s, re.M))
+    tap.ok(ok and t.flag("alternate_on") == "1" and t.flag("cursor_flag") == "0",
+           "fg: the view is redrawn whole at the new size, on the alternate screen, "
+           "cursor hidden", s)
+    # Bracketed paste is on again: pasted text is text (the paste screen),
+    # never keys (its q would quit).
+    t.tmux("set-buffer", "-b", "probe", "quiet")
+    t.tmux("paste-buffer", "-p", "-b", "probe", "-t", "t")
+    ok, s = t.wait(lambda s: PASTE_HINT in s and "quiet" in s)
+    tap.ok(ok, "fg: bracketed paste is on again", s)
+    t.keys("Escape")
+    t.wait(decided)
+    t.keys("q")
+    ok, s, _ = t.wait_exit()
+    tap.ok(ok and restored(t), "fg: q still quits and restores the terminal", s)
+
+
 def test_signals(t):
     for sig, name in ((signal.SIGTERM, "SIGTERM"), (signal.SIGHUP, "SIGHUP"),
                       (signal.SIGINT, "Ctrl-C"), (signal.SIGSEGV, "SIGSEGV"),
@@ -651,6 +706,7 @@ def main():
     with_tmux("resize", test_resize)
     with_tmux("quit", test_quit_restores)
     with_tmux("signals", test_signals, crashes=True)
+    with_tmux("suspend", test_suspend)
     with_tmux("paste sequences", test_paste_sequences)
     with_tmux("paste buffer", test_paste_buffer)
     with_tmux("paste path", test_paste_file_path)
