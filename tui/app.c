@@ -676,6 +676,24 @@ app_dns_pending(const App *app)
   return FALSE;
 }
 
+/* q: leaves with the status the report gives for what is shown (README,
+ * "Exit status"), answers still awaited counting as timed out.  Nothing
+ * analysed yet: DKS_EXIT_NO_MESSAGE, as the report says when given no
+ * message. */
+static void
+app_quit(App *app)
+{
+  if (app->lookup != NULL)
+    app->exit_code = dks_lookup_is_done(app->lookup)
+                       ? dks_report_exit_status_for(dks_lookup_result(app->lookup))
+                       : DKS_EXIT_TEMPORARY_FAILURE;
+  else if (app->run != NULL)
+    app->exit_code = dks_report_exit_status(app->run);
+  else
+    app->exit_code = DKS_EXIT_NO_MESSAGE;
+  g_main_loop_quit(app->loop);
+}
+
 /* ---------- drawing ---------- */
 
 /* Splits one line of our own text into rows of at most width columns,
@@ -1128,7 +1146,7 @@ paste_finish(App *app)
 {
   if (app->paste->len == 0) {
     if (app->run == NULL && app->lookup == NULL)
-      g_main_loop_quit(app->loop);
+      app_quit(app);
     else
       paste_go_back(app);
     return;
@@ -1163,7 +1181,10 @@ paste_key(App *app, guint key)
   case DKS_KEY_TAB: paste_append(app, '\t'); break;
   case DKS_KEY_BACKSPACE: paste_backspace(app); break;
   case DKS_KEY_ESCAPE: paste_go_back(app); break;
-  case DKS_KEY_CTRL_C: g_main_loop_quit(app->loop); break;
+  case DKS_KEY_CTRL_C:   /* as SIGINT, when the terminal sends it as a key */
+    app->exit_code = 128 + SIGINT;
+    g_main_loop_quit(app->loop);
+    break;
   case DKS_KEY_CTRL_L:
     dks_term_invalidate(app->term);
     break;
@@ -1399,7 +1420,7 @@ static void
 app_perform(App *app, guint effects)
 {
   if (effects & DKS_EFFECT_QUIT) {
-    g_main_loop_quit(app->loop);
+    app_quit(app);
     return;
   }
   if (effects & DKS_EFFECT_RECHECK)

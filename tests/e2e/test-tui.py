@@ -8,12 +8,14 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
 import time
 
 import dkstest
+import fixturezones
 
 tap = dkstest.Tap()
 # DKIMSCOPE names another binary (as bench/ does).
@@ -241,8 +243,8 @@ def test_demo(t):
     tap.ok("selector1" in s and "northwind.example.net" in s,
            "demo: the signature's d= and s= are on the first screen", s)
     t.keys("q")
-    ok, s, _ = t.wait_exit(0)
-    tap.ok(ok, "demo: q quits with status 0", s)
+    ok, s, _ = t.wait_exit(1)
+    tap.ok(ok, "demo: q quits with the report's status, 1 (permerror)", s)
 
 
 def test_walkthrough(t):
@@ -310,7 +312,7 @@ def test_resize(t):
         tap.ok(ok and all(len(l) <= w for l in lines),
                f"resize to {w}x{h}: verdict shown, the layout fills the new size", s)
     t.keys("q")
-    ok, s, _ = t.wait_exit(0)
+    ok, s, _ = t.wait_exit(1)
     tap.ok(ok, "resize: still answers keys", s)
 
 
@@ -318,7 +320,7 @@ def test_quit_restores(t):
     t.command(dkimscope("--demo"))
     t.wait(decided)
     t.keys("q")
-    ok, s, _ = t.wait_exit(0)
+    ok, s, _ = t.wait_exit(1)
     t.wait_prompt()
     tap.ok(ok and restored(t), "quit: main screen, cursor shown, keypad off",
            f"{t.flag('alternate_on')} {t.flag('cursor_flag')} {t.flag('keypad_flag')}\n{s}")
@@ -434,7 +436,7 @@ def test_paste_sequences(t):
     tap.ok(ok and verdict(s) in ("permerror", "neutral"),
            "paste: Ctrl-D analyses the headers at once", s)
     t.keys("q")
-    ok, s, _ = t.wait_exit(0)
+    ok, s, _ = t.wait_exit(1)
     tap.ok(ok, "paste: q quits after the analysis", s)
 
 
@@ -554,7 +556,7 @@ def test_pipe(t):
     ok, s = t.wait(lambda s: check_at(s) == 6)
     tap.ok(ok, "pipe: keys come from the terminal", s)
     t.keys("Escape", "q")
-    ok, s, _ = t.wait_exit(0)
+    ok, s, _ = t.wait_exit(1)
     tap.ok(ok and restored(t), "pipe: q quits and restores the terminal", s)
 
 
@@ -651,6 +653,64 @@ def test_lookup(t):
            "lookup: as a report, with the DNS evidence and exit status 1", s)
 
 
+FIXTURE_NOW = "1717250400"   # tests/fixtures/README.md
+
+
+def fixture(name):
+    return os.path.join(dkstest.FIXTURES, "messages", name)
+
+
+def test_exit_status(t):
+    """q leaves with the status the report gives for what is shown: 0 pass,
+    1 a lasting failure, 2 only temporary ones, 3 no signature.  Answers
+    still awaited count as timed out (2), unless a check before them has
+    already decided; with nothing analysed, 64, as the report says when
+    given no message."""
+    zones = fixturezones.zone_args() + ["--now", FIXTURE_NOW]
+    cases = (
+        ("pass", "pass-simple-simple.eml", lambda s: verdict(s) == "pass", 0),
+        ("no signature", "none-unsigned.eml", "no DKIM-Signature", 3),
+        ("temperror", "temperror-dns.eml", lambda s: verdict(s) == "temperror", 2),
+        ("permerror", "permerror-key-not-found.eml", lambda s: verdict(s) == "permerror", 1),
+    )
+    for name, message, shown, code in cases:
+        t.command("clear; " + dkimscope(*zones, fixture(message)))
+        ok, s = t.wait(shown)
+        t.keys("q")
+        ok2, s2, got = t.wait_exit(code)
+        tap.ok(ok and ok2, f"exit status: q on {name} exits {code} (got {got})", s + s2)
+    # A resolver that never answers: q while the lookups are pending.
+    silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    silent.bind(("127.0.0.1", 0))
+    try:
+        resolver = ["--resolver", "127.0.0.1@%d" % silent.getsockname()[1],
+                    "--dns-timeout", "60", "--now", FIXTURE_NOW]
+        pending = (
+            ("the demo", [DEMO_EML], lambda s: "s=selector1" in s and verdict(s) is None, 2),
+            # From is not signed: decided before the key lookup, which
+            # cannot change it.
+            ("from-not-signed", [fixture("permerror-from-not-signed.eml")],
+             lambda s: verdict(s) == "permerror", 1),
+            ("a selector lookup", ["--lookup", "selector1", "example.com"],
+             "Waiting for the DNS answer", 2),
+        )
+        for name, args, shown, code in pending:
+            t.command("clear; " + dkimscope(*resolver, *args))
+            ok, s = t.wait(shown)
+            t.keys("q")
+            ok2, s2, got = t.wait_exit(code)
+            tap.ok(ok and ok2, f"exit status: q on {name} with DNS answers pending exits "
+                   f"{code} (got {got})", s + s2)
+    finally:
+        silent.close()
+    t.command("clear; " + dkimscope(*zones))
+    ok, s = t.wait(PASTE_HINT)
+    t.keys("C-d")
+    ok2, s2, got = t.wait_exit(64)
+    tap.ok(ok and ok2, f"exit status: leaving the paste screen with nothing analysed exits 64 "
+           f"(got {got})", s + s2)
+
+
 def test_no_color(t):
     t.command(dkimscope("--demo"))
     ok, s = t.wait(decided)
@@ -718,6 +778,7 @@ def main():
     with_tmux("re-check", test_recheck)
     with_tmux("copy and save", test_copy_and_save)
     with_tmux("lookup", test_lookup)
+    with_tmux("exit status", test_exit_status)
     with_tmux("colour", test_no_color)
     with_tmux("ascii", test_ascii_locale)
     return tap.done()
