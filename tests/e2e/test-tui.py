@@ -711,6 +711,198 @@ def test_exit_status(t):
            f"(got {got})", s + s2)
 
 
+README = os.path.join(dkstest.SOURCE, "README.md")
+
+
+def readme_mail_client_lines():
+    """The README's one-liners for mail clients, exactly as written there:
+    (the mutt/neomutt macro, the aerc binding)."""
+    with open(README, encoding="utf-8") as f:
+        text = f.read()
+    part = text.split("**From a mail client.**", 1)[1]
+    block = part.split("```text", 1)[1].split("```", 1)[0]
+    lines = [l for l in block.splitlines() if l.strip() and not l.startswith("#")]
+    macro = next(l for l in lines if l.startswith("macro "))
+    aerc = next(l for l in lines if ":pipe" in l)
+    return macro, aerc
+
+
+def mail_setup(t):
+    """In the test's folder: a `dkimscope` first on PATH that answers DNS
+    from the demo's and the fixtures' zone files at the fixtures' time (so
+    the README's commands run as written), and two messages, a passing
+    fixture and the demo: as an mbox and as a maildir."""
+    bindir = os.path.join(t.dir, "bin")
+    os.mkdir(bindir)
+    zones = DEMO_ZONES + fixturezones.zone_files()
+    args = " ".join(f"--dns-zone '{z}'" for z in zones)
+    with open(os.path.join(bindir, "dkimscope"), "w") as f:
+        f.write(f"#!/bin/sh\nexec '{BINARY}' --now {FIXTURE_NOW} {args} \"$@\"\n")
+    os.chmod(os.path.join(bindir, "dkimscope"), 0o755)
+    messages = []
+    for path in (fixture("pass-simple-simple.eml"), DEMO_EML):
+        with open(path, "rb") as f:
+            messages.append(f.read().replace(b"\r\n", b"\n"))
+    mbox = os.path.join(t.dir, "inbox")
+    with open(mbox, "wb") as f:
+        for m in messages:
+            f.write(b"From dana@example.net Sat Jun  1 12:00:00 2024\n" + m + b"\n")
+    for sub in ("cur", "new", "tmp"):
+        os.makedirs(os.path.join(t.dir, "Maildir", "INBOX", sub))
+    for i, m in enumerate(messages):
+        name = f"17172432{i:02d}.{i}.dkimscope:2,S"
+        with open(os.path.join(t.dir, "Maildir", "INBOX", "cur", name), "wb") as f:
+            f.write(m)
+    t.command(f"PATH='{bindir}':$PATH; export PATH; clear")
+    t.wait_exit()
+    return mbox
+
+
+def demo_view(s):
+    return decided(s) and "Q3 shipment" in s and verdict(s) == "permerror"
+
+
+def drive_mutt(t, program, status):
+    """mutt or neomutt with the README's macro, read-only on the mbox: the
+    key in the index on the second message, then in its pager; each time
+    the view shows that message's verdict, and after q (and the key mutt
+    asks for) mutt's screen is back as it was."""
+    macro, _ = readme_mail_client_lines()
+    mbox = mail_setup(t)
+    muttrc = os.path.join(t.dir, "muttrc")
+    with open(muttrc, "w") as f:
+        f.write(f"set folder='{t.dir}'\nset spoolfile='{mbox}'\n{macro}\n")
+    t.command(f"{program} -n -F '{muttrc}' -R -f '{mbox}'")
+    ok, index = t.wait(lambda s: "Q3 shipment" in s and "Quarterly figures" in s and
+                       status in s)
+    tap.ok(ok, f"{program}: opens the mbox", index)
+    t.keys("j", "C-k")
+    ok, s = t.wait(demo_view)
+    tap.ok(ok, f"{program}: the README's key in the index opens the view on the current "
+           "message, with its verdict", s)
+    t.keys("q")
+    ok, s = t.wait("Press any key")
+    t.keys("Space")
+    ok, s = t.wait(lambda s: s == index)
+    tap.ok(ok and t.flag("alternate_on") == "1",
+           f"{program}: after q, the index is back intact", s + "\n---- before:\n" + index)
+    t.keys("Enter")
+    ok, pager = t.wait(re.compile(r"2/2: Dana Whitfield +Q3 shipment"))
+    t.keys("C-k")
+    ok2, s = t.wait(demo_view)
+    tap.ok(ok and ok2, f"{program}: the README's key in the pager opens the view", s)
+    t.keys("q")
+    t.wait("Press any key")
+    t.keys("Space")
+    ok, s = t.wait(lambda s: s == pager)
+    tap.ok(ok, f"{program}: after q, the pager is back intact", s + "\n---- before:\n" + pager)
+    t.keys("q", "q")
+    ok, s, _ = t.wait_exit(0)
+    tap.ok(ok, f"{program}: quits cleanly", s)
+
+
+def test_mutt(t):
+    drive_mutt(t, "mutt", "Mutt: ")
+
+
+def test_neomutt(t):
+    drive_mutt(t, "neomutt", "NeoMutt: ")
+
+
+AERC_VIEW_DEFAULT = "<C-k> = :prev-part<Enter>"
+
+
+def aerc_binds(binding):
+    """Debian's default binds.conf changed as the README says: the binding
+    added to [messages], and in [view] put in place of the default
+    AERC_VIEW_DEFAULT.  None when that file is not as the README expects."""
+    with open("/usr/share/aerc/binds.conf", encoding="utf-8") as f:
+        lines = f.read().splitlines()
+    out, section, done = [], None, set()
+    for line in lines:
+        if line.startswith("["):
+            section = line.strip()
+        if section == "[view]" and line.strip() == AERC_VIEW_DEFAULT:
+            out.append(binding)
+            done.add(section)
+            continue
+        out.append(line)
+        if line.strip() == "[messages]":
+            out.append(binding)
+            done.add(section)
+    return "\n".join(out) + "\n" if done == {"[messages]", "[view]"} else None
+
+
+def aerc_pipe(t):
+    """Presses the README's key in aerc and waits for the view.  aerc 0.14
+    sometimes adds the terminal tab without redrawing, and starts the
+    command only at its next redraw: Esc then, as the README says."""
+    t.keys("C-k")
+    ok, s = t.wait(demo_view, timeout=min(WAIT, 2))
+    if not ok:
+        print("# aerc did not redraw after the key: pressing Esc")
+        t.keys("Escape")
+        ok, s = t.wait(demo_view)
+    return ok, s
+
+
+def test_aerc(t):
+    """aerc on a local maildir (no network): the README's binding in the
+    message list and in the viewer opens the view in an aerc terminal tab;
+    q, and the key aerc asks for, closes the tab."""
+    _, binding = readme_mail_client_lines()
+    mail_setup(t)
+    conf = os.path.join(t.dir, "config", "aerc")
+    os.makedirs(conf)
+    with open(os.path.join(conf, "accounts.conf"), "w") as f:
+        f.write(f"[local]\nsource = maildir://{t.dir}/Maildir\ndefault = INBOX\n"
+                "from = Test <test@example.com>\noutgoing = /bin/false\n")
+    os.chmod(os.path.join(conf, "accounts.conf"), 0o600)
+    binds = aerc_binds(binding)
+    if not tap.ok(binds is not None, "aerc: Debian's binds.conf has [messages] and, in "
+                  f"[view], {AERC_VIEW_DEFAULT} (README)"):
+        return
+    with open(os.path.join(conf, "binds.conf"), "w") as f:
+        f.write(binds)
+    shutil.copy("/usr/share/aerc/aerc.conf", conf)
+    t.command(f"XDG_CONFIG_HOME='{t.dir}/config' aerc")
+    ok, msglist = t.wait(lambda s: "Q3 shipment" in s and "Quarterly" in s and
+                         "Connected" in s)
+    tap.ok(ok, "aerc: opens the local maildir", msglist)
+    # The newest message is at the top and selected: the demo.
+    ok, s = aerc_pipe(t)
+    tap.ok(ok, "aerc: the README's binding in the message list opens the view on the "
+           "selected message, with its verdict", s)
+    t.keys("q")
+    ok, s = t.wait("press any key to close")
+    t.keys("Space")
+    ok2, s = t.wait(lambda s: s == msglist)
+    tap.ok(ok and ok2, "aerc: after q and a key, the message list is back intact",
+           s + "\n---- before:\n" + msglist)
+    t.keys("Enter")
+    ok, viewer = t.wait(lambda s: "Hi Priya" in s)
+    ok2, s = aerc_pipe(t)
+    tap.ok(ok and ok2, "aerc: the README's binding in the viewer opens the view", s)
+    t.keys("q")
+    t.wait("press any key to close")
+    t.keys("Space")
+    ok, s = t.wait(lambda s: s == viewer)
+    tap.ok(ok, "aerc: after q and a key, the viewer is back", s + "\n---- before:\n" + viewer)
+    t.text(":quit")
+    t.keys("Enter")
+    ok, s, _ = t.wait_exit(0)
+    tap.ok(ok, "aerc: quits cleanly", s)
+
+
+def with_mail_client(name, program, body):
+    if ONLY and name not in ONLY:
+        return
+    if shutil.which(program) is None:
+        tap.skip(name, f"{program} is not installed (dev.sh installs it)")
+        return
+    with_tmux(name, body)
+
+
 def test_no_color(t):
     t.command(dkimscope("--demo"))
     ok, s = t.wait(decided)
@@ -779,6 +971,9 @@ def main():
     with_tmux("copy and save", test_copy_and_save)
     with_tmux("lookup", test_lookup)
     with_tmux("exit status", test_exit_status)
+    with_mail_client("mutt", "mutt", test_mutt)
+    with_mail_client("neomutt", "neomutt", test_neomutt)
+    with_mail_client("aerc", "aerc", test_aerc)
     with_tmux("colour", test_no_color)
     with_tmux("ascii", test_ascii_locale)
     return tap.done()
