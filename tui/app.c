@@ -1602,25 +1602,36 @@ app_stop(App *app)
   sigaction(SIGTSTP, &ours, NULL);
 }
 
-static gboolean
-on_stop_pipe(int fd, GIOCondition condition, gpointer user_data)
+/* The last signal written into the pipe, or 0. */
+static char
+drain_stop_pipe(int fd)
 {
-  (void)condition;
-  App *app = user_data;
   char bytes[64];
   char last = 0;
   ssize_t n;
   while ((n = read(fd, bytes, sizeof bytes)) > 0)
     last = bytes[n - 1];
+  return last;
+}
+
+static gboolean
+on_stop_pipe(int fd, GIOCondition condition, gpointer user_data)
+{
+  (void)condition;
+  App *app = user_data;
+  char last = drain_stop_pipe(fd);
+  if (last == 0)
+    return G_SOURCE_CONTINUE;
   /* A SIGCONT after the SIGTSTP means someone else already stopped us
    * (a mail client stops its whole process group): only take the
-   * terminal back then. */
-  if (last == STOP_BYTE)
+   * terminal back then.  After our own stop, the SIGCONT that continued
+   * us is drained, so it costs no second repaint. */
+  while (last == STOP_BYTE) {
     app_stop(app);
-  if (last != 0) {
-    dks_term_resume(app->term);
-    app_resize(app);   /* the size, if it changed meanwhile, and a redraw */
+    last = drain_stop_pipe(fd);
   }
+  dks_term_resume(app->term);
+  app_resize(app);   /* the size, if it changed meanwhile, and a redraw */
   return G_SOURCE_CONTINUE;
 }
 
