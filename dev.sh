@@ -10,12 +10,13 @@ cd "$(dirname "${BASH_SOURCE[0]}")"
 
 # Debian 12 packages: to build and run, and what the tests use besides
 # (independent DKIM signers/verifiers, real DNS servers, tmux, valgrind,
-# man to render the generated man page).
+# man to render the generated man page, the mail clients whose README
+# one-liners the tui suite runs).
 build_packages=(gcc pkg-config meson ninja-build libglib2.0-dev
   libgmime-3.0-dev libunbound-dev libevent-dev libssl-dev libncurses-dev
   libjson-glib-dev libpsl-dev dns-root-data)
 test_packages=(python3 python3-dkim libmail-dkim-perl nsd knot unbound
-  knot-dnsutils ldnsutils tmux valgrind man-db groff-base)
+  knot-dnsutils ldnsutils tmux valgrind man-db groff-base mutt neomutt aerc)
 
 missing_packages() {
   local p

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <glib-unix.h>
 
 #include "help/guidance.h"
@@ -22,6 +23,7 @@
 #include "tui/keys.h"
 #include "tui/layout.h"
 #include "tui/model.h"
+#include "tui/paste.h"
 #include "tui/report.h"
 #include "tui/sanitize.h"
 #include "verify/crypto.h"
@@ -57,13 +59,15 @@ typedef struct {
 
   GString *paste;          /* the paste screen's text */
   gboolean paste_cr;       /* the last pasted character was CR */
+  gboolean paste_open;     /* a bracketed paste is arriving ... */
+  gsize paste_from;        /* ... and its text starts here in paste */
   gboolean paste_full;     /* the text reached DKS_MAX_MESSAGE_BYTES */
 
   PromptStage prompt;
   GString *prompt_path;    /* the text typed at the prompt */
   gboolean prompt_advice;  /* saving the advice text, not the report */
 
-  guint input_id, spinner_id, redraw_id;
+  guint input_id, spinner_id, redraw_id, stop_id;
   guint signal_ids[4];
   int exit_code;
 } App;
@@ -95,6 +99,20 @@ app_dns_pending(const App *app)
   if (app->run)
     return !dks_run_is_done(app->run) || app->run->dns_pending > 0;
   return FALSE;
+}
+
+/* q: leaves with the status the report gives for what is shown (README,
+ * "Exit status"), answers still awaited counting as timed out.  Nothing
+ * analysed yet: DKS_EXIT_NO_MESSAGE, as the report says when given no
+ * message. */
+static void
+app_quit(App *app)
+{
+  if (app->run != NULL)
+    app->exit_code = dks_report_exit_status(app->run);
+  else
+    app->exit_code = DKS_EXIT_NO_MESSAGE;
+  g_main_loop_quit(app->loop);
 }
 
 /* ---------- drawing ---------- */
@@ -284,6 +302,10 @@ paste_backspace(App *app)
 static void
 paste_add_pasted(App *app, guint key)
 {
+  if (!app->paste_open) {
+    app->paste_open = TRUE;
+    app->paste_from = app->paste->len;
+  }
   if (key == '\r') {
     paste_append(app, '\n');
     app->paste_cr = TRUE;
@@ -298,6 +320,18 @@ paste_add_pasted(App *app, guint key)
   }
   if (key == '\t' || (key >= 0x20 && key < 0x110000))
     paste_append(app, key);
+}
+
+/* A bracketed paste is complete: text with CRLF line ends arrived with
+ * every line end doubled (paste.h). */
+static void
+paste_close(App *app)
+{
+  if (!app->paste_open)
+    return;
+  app->paste_open = FALSE;
+  if (dks_paste_undouble_line_ends(app->paste, app->paste_from))
+    app_schedule_redraw(app);
 }
 
 /* The text's only line, trimmed, when it is one line; else NULL. */
@@ -404,7 +438,7 @@ paste_finish(App *app)
 {
   if (app->paste->len == 0) {
     if (app->run == NULL)
-      g_main_loop_quit(app->loop);
+      app_quit(app);
     else
       paste_go_back(app);
     return;
@@ -439,7 +473,10 @@ paste_key(App *app, guint key)
   case DKS_KEY_TAB: paste_append(app, '\t'); break;
   case DKS_KEY_BACKSPACE: paste_backspace(app); break;
   case DKS_KEY_ESCAPE: paste_go_back(app); break;
-  case DKS_KEY_CTRL_C: g_main_loop_quit(app->loop); break;
+  case DKS_KEY_CTRL_C:   /* as SIGINT, when the terminal sends it as a key */
+    app->exit_code = 128 + SIGINT;
+    g_main_loop_quit(app->loop);
+    break;
   case DKS_KEY_CTRL_L:
     dks_term_invalidate(app->term);
     break;
@@ -706,7 +743,7 @@ static void
 app_perform(App *app, guint effects)
 {
   if (effects & DKS_EFFECT_QUIT) {
-    g_main_loop_quit(app->loop);
+    app_quit(app);
     return;
   }
   if (effects & DKS_EFFECT_RECHECK)
@@ -742,6 +779,12 @@ app_key(App *app, const DksTermKey *k)
     app_resize(app);
     return;
   }
+  /* A typed key after pasted text also ends the paste, should its end
+   * marker have been lost. */
+  if (k->paste_end || !k->pasted)
+    paste_close(app);
+  if (k->paste_end)
+    return;
   if (app->prompt != PROMPT_NONE) {
     prompt_key(app, k);
     return;
@@ -813,8 +856,125 @@ on_sigwinch(gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* ---------- suspending (Ctrl-Z) and continuing ----------
+ * GLib's signal sources know neither SIGTSTP nor SIGCONT, so a handler
+ * writes the signal into a pipe and the loop acts on it there: curses and
+ * the terminal are no work for a signal handler. */
+
+static struct {
+  int fds[2];                  /* read, write; -1 when not set up */
+  gboolean tstp_ours, cont_ours;
+  struct sigaction tstp_before, cont_before;
+} stop_pipe = {.fds = {-1, -1}};
+
+#define STOP_BYTE 'T'
+#define CONT_BYTE 'C'
+
+static void
+on_stop_signal(int sig)
+{
+  int saved_errno = errno;
+  char byte = sig == SIGTSTP ? STOP_BYTE : CONT_BYTE;
+  /* A full pipe already holds enough to act on. */
+  ssize_t n = write(stop_pipe.fds[1], &byte, 1);
+  (void)n;
+  errno = saved_errno;
+}
+
+/* Gives the terminal back, stops as SIGTSTP's default would, and returns
+ * once continued (fg). */
+static void
+app_stop(App *app)
+{
+  dks_term_suspend(app->term);
+  struct sigaction stop = {0}, ours;
+  stop.sa_handler = SIG_DFL;
+  sigemptyset(&stop.sa_mask);
+  sigaction(SIGTSTP, &stop, &ours);
+  /* In an orphaned process group the kernel drops it: we go on at once. */
+  raise(SIGTSTP);
+  sigaction(SIGTSTP, &ours, NULL);
+}
+
+/* The last signal written into the pipe, or 0. */
+static char
+drain_stop_pipe(int fd)
+{
+  char bytes[64];
+  char last = 0;
+  ssize_t n;
+  while ((n = read(fd, bytes, sizeof bytes)) > 0)
+    last = bytes[n - 1];
+  return last;
+}
+
+static gboolean
+on_stop_pipe(int fd, GIOCondition condition, gpointer user_data)
+{
+  (void)condition;
+  App *app = user_data;
+  char last = drain_stop_pipe(fd);
+  if (last == 0)
+    return G_SOURCE_CONTINUE;
+  /* A SIGCONT after the SIGTSTP means someone else already stopped us
+   * (a mail client stops its whole process group): only take the
+   * terminal back then.  After our own stop, the SIGCONT that continued
+   * us is drained, so it costs no second repaint. */
+  while (last == STOP_BYTE) {
+    app_stop(app);
+    last = drain_stop_pipe(fd);
+  }
+  dks_term_resume(app->term);
+  app_resize(app);   /* the size, if it changed meanwhile, and a redraw */
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+catch_signal(int sig, gboolean *ours, struct sigaction *before)
+{
+  struct sigaction action = {0};
+  action.sa_handler = on_stop_signal;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = SA_RESTART;
+  *ours = sigaction(sig, &action, before) == 0;
+}
+
+/* SIGTSTP only when its default is in place: a parent that ignores it
+ * (no job control) does not want us stopped. */
+static void
+app_watch_stops(App *app)
+{
+  struct sigaction current;
+  if (sigaction(SIGTSTP, NULL, &current) != 0 || current.sa_handler != SIG_DFL)
+    return;
+  if (!g_unix_open_pipe(stop_pipe.fds, FD_CLOEXEC, NULL))
+    return;
+  g_unix_set_fd_nonblocking(stop_pipe.fds[0], TRUE, NULL);
+  g_unix_set_fd_nonblocking(stop_pipe.fds[1], TRUE, NULL);
+  catch_signal(SIGTSTP, &stop_pipe.tstp_ours, &stop_pipe.tstp_before);
+  catch_signal(SIGCONT, &stop_pipe.cont_ours, &stop_pipe.cont_before);
+  app->stop_id = g_unix_fd_add(stop_pipe.fds[0], G_IO_IN, on_stop_pipe, app);
+}
+
+static void
+app_unwatch_stops(App *app)
+{
+  g_clear_handle_id(&app->stop_id, g_source_remove);
+  if (stop_pipe.tstp_ours)
+    sigaction(SIGTSTP, &stop_pipe.tstp_before, NULL);
+  if (stop_pipe.cont_ours)
+    sigaction(SIGCONT, &stop_pipe.cont_before, NULL);
+  stop_pipe.tstp_ours = stop_pipe.cont_ours = FALSE;
+  for (guint i = 0; i < 2; i++)
+    if (stop_pipe.fds[i] >= 0) {
+      close(stop_pipe.fds[i]);
+      stop_pipe.fds[i] = -1;
+    }
+}
+
 /* Before the terminal opens, so curses sees these signals taken and leaves
- * them to us: each one ends or resizes the loop cleanly. */
+ * them to us: each one ends, resizes, stops or continues the loop
+ * cleanly. */
 static void
 app_watch_signals(App *app)
 {
@@ -822,6 +982,7 @@ app_watch_signals(App *app)
   app->signal_ids[1] = g_unix_signal_add(SIGTERM, on_sigterm, app);
   app->signal_ids[2] = g_unix_signal_add(SIGHUP, on_sighup, app);
   app->signal_ids[3] = g_unix_signal_add(SIGWINCH, on_sigwinch, app);
+  app_watch_stops(app);
 }
 
 static void
@@ -832,6 +993,7 @@ app_remove_sources(App *app)
   g_clear_handle_id(&app->input_id, g_source_remove);
   g_clear_handle_id(&app->spinner_id, g_source_remove);
   g_clear_handle_id(&app->redraw_id, g_source_remove);
+  app_unwatch_stops(app);
 }
 
 /* ---------- the loop ---------- */

@@ -34,6 +34,7 @@ struct DksTerm {
   gboolean utf8;          /* the locale's codeset is UTF-8 */
   gboolean in_paste;      /* between ESC[200~ and ESC[201~ */
   gboolean invalid;       /* repaint everything on the next draw */
+  gboolean suspended;     /* the shell's (endwin), until resumed */
 };
 
 /* ---------- restoring the terminal from a fatal signal ----------
@@ -257,20 +258,26 @@ dks_term_open(gboolean want_color, GError **error)
   return g_steal_pointer(&term);
 }
 
+/* Without an alternate screen the last frame would stay, and the shell
+ * would write over its bottom line: leave a clean screen instead, as
+ * terminals with one do. */
+static void
+clear_without_alternate_screen(void)
+{
+  char *rmcup = tigetstr("rmcup");
+  if (rmcup == NULL || rmcup == (char *)-1 || *rmcup == '\0') {
+    erase();
+    refresh();
+  }
+}
+
 void
 dks_term_close(DksTerm *term)
 {
   if (term == NULL)
     return;
   set_term(term->screen);
-  /* Without an alternate screen the last frame would stay, and the shell
-   * would write over its bottom line: leave a clean screen instead, as
-   * terminals with one do. */
-  char *rmcup = tigetstr("rmcup");
-  if (rmcup == NULL || rmcup == (char *)-1 || *rmcup == '\0') {
-    erase();
-    refresh();
-  }
+  clear_without_alternate_screen();
   curs_set(1);
   endwin();           /* rmcup, the modes from before newterm */
   write_all(term->out_fd, PASTE_OFF, strlen(PASTE_OFF));
@@ -278,6 +285,33 @@ dks_term_close(DksTerm *term)
   delscreen(term->screen);
   close_files(term);
   g_free(term);
+}
+
+void
+dks_term_suspend(DksTerm *term)
+{
+  set_term(term->screen);
+  if (term->suspended)
+    return;
+  clear_without_alternate_screen();
+  /* endwin shows the cursor, leaves keypad mode and the alternate screen
+   * and restores the shell's modes, remembering ours for the next
+   * doupdate; bracketed paste is ours to turn off. */
+  endwin();
+  write_all(term->out_fd, PASTE_OFF, strlen(PASTE_OFF));
+  term->suspended = TRUE;
+  term->in_paste = FALSE;
+}
+
+void
+dks_term_resume(DksTerm *term)
+{
+  set_term(term->screen);
+  if (!term->suspended)
+    reset_prog_mode();   /* the shell may have set its own meanwhile */
+  term->suspended = FALSE;
+  write_all(term->out_fd, PASTE_ON, strlen(PASTE_ON));
+  term->invalid = TRUE;
 }
 
 int
@@ -469,9 +503,17 @@ dks_term_read_key(DksTerm *term, DksTermKey *out)
       return FALSE;
     guint key;
     if (rc == KEY_CODE_YES) {
-      if (ch == TERM_KEY_PASTE_BEGIN || ch == TERM_KEY_PASTE_END) {
-        term->in_paste = ch == TERM_KEY_PASTE_BEGIN;
+      if (ch == TERM_KEY_PASTE_BEGIN) {
+        term->in_paste = TRUE;
         continue;
+      }
+      if (ch == TERM_KEY_PASTE_END) {
+        gboolean was_pasting = term->in_paste;
+        term->in_paste = FALSE;
+        if (!was_pasting)
+          continue;
+        *out = (DksTermKey){.key = DKS_KEY_NONE, .paste_end = TRUE};
+        return TRUE;
       }
       key = translate_function_key(ch);
     } else if (term->in_paste) {
@@ -481,8 +523,7 @@ dks_term_read_key(DksTerm *term, DksTermKey *out)
     }
     if (key == DKS_KEY_NONE)
       continue;
-    out->key = key;
-    out->pasted = term->in_paste;
+    *out = (DksTermKey){.key = key, .pasted = term->in_paste};
     return TRUE;
   }
 }

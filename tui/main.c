@@ -13,13 +13,14 @@
 #include "tui/app.h"
 #include "tui/report.h"
 
-/* Exit codes (also in README and the man page). */
+/* Exit codes (also in README and the man page); a message's are
+ * tui/report.h's. */
 enum {
-  EXIT_ALL_PASS = 0,
-  EXIT_LASTING_FAILURE = 1,
-  EXIT_TEMPORARY_FAILURE = 2,
-  EXIT_NO_SIGNATURE = 3,
-  EXIT_USAGE = 64,        /* EX_USAGE */
+  EXIT_ALL_PASS = DKS_EXIT_PASS,
+  EXIT_LASTING_FAILURE = DKS_EXIT_LASTING_FAILURE,
+  EXIT_TEMPORARY_FAILURE = DKS_EXIT_TEMPORARY_FAILURE,
+  EXIT_NO_SIGNATURE = DKS_EXIT_NO_SIGNATURE,
+  EXIT_USAGE = DKS_EXIT_NO_MESSAGE, /* EX_USAGE */
   EXIT_NO_INPUT = 66,     /* EX_NOINPUT */
   EXIT_UNAVAILABLE = 69,  /* EX_UNAVAILABLE: resolver could not be set up */
 };
@@ -106,8 +107,10 @@ static const char description[] =
   "reason (fail, permerror, policy, neutral); 2 the only failures are\n"
   "temporary (temperror); 3 no DKIM signature; 64 usage error; 66 input\n"
   "not readable; 69 DNS resolver could not be set up or no terminal for the\n"
-  "interactive view.  The interactive view exits 0 after q, 128+N after\n"
-  "signal N.  NO_COLOR in the environment means --no-color.";
+  "interactive view.  The interactive view exits after q as the report\n"
+  "would for the message shown, DNS answers still awaited counting as\n"
+  "temperror; 64 when no message was analysed; 128+N after signal N.\n"
+  "NO_COLOR in the environment means --no-color.";
 
 static int G_GNUC_PRINTF(2, 3)
 fail(int code, const char *fmt, ...)
@@ -265,16 +268,7 @@ analyse(DksMessage *msg, DksResolver *resolver, gint64 now)
 static int
 exit_code_for(DksResult result)
 {
-  switch (result) {
-  case DKS_RESULT_PASS: return EXIT_ALL_PASS;
-  case DKS_RESULT_TEMPERROR: return EXIT_TEMPORARY_FAILURE;
-  case DKS_RESULT_NONE: return EXIT_NO_SIGNATURE;
-  case DKS_RESULT_FAIL:
-  case DKS_RESULT_NEUTRAL:
-  case DKS_RESULT_POLICY:
-  case DKS_RESULT_PERMERROR: break;
-  }
-  return EXIT_LASTING_FAILURE;
+  return (int)dks_report_exit_status_for(result);
 }
 
 /* Combines per-file exit codes: lasting failure beats temporary beats "no

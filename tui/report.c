@@ -696,3 +696,53 @@ dks_report_json_error(GString *out, const char *file, const char *error)
   json_builder_end_object(b);
   append_json_root(out, b);
 }
+
+/* ---------- exit status ---------- */
+
+DksExitStatus
+dks_report_exit_status_for(DksResult overall)
+{
+  switch (overall) {
+  case DKS_RESULT_PASS: return DKS_EXIT_PASS;
+  case DKS_RESULT_TEMPERROR: return DKS_EXIT_TEMPORARY_FAILURE;
+  case DKS_RESULT_NONE: return DKS_EXIT_NO_SIGNATURE;
+  case DKS_RESULT_FAIL:
+  case DKS_RESULT_NEUTRAL:
+  case DKS_RESULT_POLICY:
+  case DKS_RESULT_PERMERROR: break;
+  }
+  return DKS_EXIT_LASTING_FAILURE;
+}
+
+/* The signature's verdict if every awaited answer timed out now: the first
+ * check that failed decides (RFC 6376 §6.1 order, verify/pipeline.c), and
+ * a check still pending before any failure would fail with temperror. */
+static DksResult
+result_if_answers_time_out(const DksSigRun *sr)
+{
+  for (guint c = 0; c < DKS_CHECK_COUNT; c++) {
+    if (sr->steps[c].status == DKS_STATUS_FAIL)
+      break;
+    if (sr->steps[c].status == DKS_STATUS_PENDING)
+      return DKS_RESULT_TEMPERROR;
+  }
+  return sr->result == DKS_RESULT_NONE ? DKS_RESULT_TEMPERROR : sr->result;
+}
+
+DksExitStatus
+dks_report_exit_status(const DksRun *run)
+{
+  if (run->sigs->len == 0)
+    return DKS_EXIT_NO_SIGNATURE;
+  /* A lasting failure outweighs temporary ones, which outweigh passes. */
+  DksExitStatus status = DKS_EXIT_PASS;
+  for (guint i = 0; i < run->sigs->len; i++) {
+    const DksSigRun *sr = g_ptr_array_index(run->sigs, i);
+    DksExitStatus one = dks_report_exit_status_for(result_if_answers_time_out(sr));
+    if (one == DKS_EXIT_LASTING_FAILURE)
+      return one;
+    if (one == DKS_EXIT_TEMPORARY_FAILURE)
+      status = one;
+  }
+  return status;
+}

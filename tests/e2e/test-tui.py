@@ -8,12 +8,14 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
 import time
 
 import dkstest
+import fixturezones
 
 tap = dkstest.Tap()
 # DKIMSCOPE names another binary (as bench/ does).
@@ -241,8 +243,8 @@ def test_demo(t):
     tap.ok("selector1" in s and "northwind.example.net" in s,
            "demo: the signature's d= and s= are on the first screen", s)
     t.keys("q")
-    ok, s, _ = t.wait_exit(0)
-    tap.ok(ok, "demo: q quits with status 0", s)
+    ok, s, _ = t.wait_exit(1)
+    tap.ok(ok, "demo: q quits with the report's status, 1 (permerror)", s)
 
 
 def test_walkthrough(t):
@@ -310,7 +312,7 @@ def test_resize(t):
         tap.ok(ok and all(len(l) <= w for l in lines),
                f"resize to {w}x{h}: verdict shown, the layout fills the new size", s)
     t.keys("q")
-    ok, s, _ = t.wait_exit(0)
+    ok, s, _ = t.wait_exit(1)
     tap.ok(ok, "resize: still answers keys", s)
 
 
@@ -318,7 +320,7 @@ def test_quit_restores(t):
     t.command(dkimscope("--demo"))
     t.wait(decided)
     t.keys("q")
-    ok, s, _ = t.wait_exit(0)
+    ok, s, _ = t.wait_exit(1)
     t.wait_prompt()
     tap.ok(ok and restored(t), "quit: main screen, cursor shown, keypad off",
            f"{t.flag('alternate_on')} {t.flag('cursor_flag')} {t.flag('keypad_flag')}\n{s}")
@@ -334,6 +336,61 @@ def test_quit_restores(t):
     ok, s = t.wait("PASTED")
     t.keys("C-d")
     tap.ok(ok and "[200~" not in s, "quit: bracketed paste is off again", s)
+
+
+def paste_mode_on(t):
+    """Whether the program in the foreground has bracketed paste on: a
+    paste-buffer -p into `cat -v` shows the markers then.  tmux 3.3a has no
+    format for the mode.  Leaves cat running: end it with C-d."""
+    t.text("clear; cat -v")
+    t.keys("Enter")
+    t.tmux("set-buffer", "-b", "probe", "PASTED")
+    t.tmux("paste-buffer", "-p", "-b", "probe", "-t", "t")
+    t.keys("Enter")
+    ok, s = t.wait(re.compile(r"^(\^\[\[200~)?PASTED", re.M))
+    return "[200~" in s, s
+
+
+def no_mouse(t):
+    return all(t.flag(f) == "0" for f in ("mouse_any_flag", "mouse_button_flag",
+                                          "mouse_all_flag", "mouse_standard_flag",
+                                          "mouse_sgr_flag", "mouse_utf8_flag"))
+
+
+def test_suspend(t):
+    """Ctrl-Z gives the shell a clean terminal; fg brings the view back."""
+    t.command(dkimscope("--demo"))
+    ok, s = t.wait(decided)
+    t.keys("C-z")
+    ok, s = t.wait(lambda s: "Stopped" in s and s.rstrip().endswith(("$", "#")))
+    modes = f"{t.flag('alternate_on')} {t.flag('cursor_flag')} {t.flag('keypad_flag')}"
+    tap.ok(ok and restored(t) and no_mouse(t),
+           "Ctrl-Z: the shell's prompt, main screen, cursor shown, keypad and mouse off",
+           modes + "\n" + s)
+    pasting, s = paste_mode_on(t)
+    t.keys("C-d")
+    tap.ok(not pasting and "PASTED" in s, "Ctrl-Z: bracketed paste is off while suspended", s)
+    t.wait_prompt()
+    # The window changes size meanwhile: the view hears no SIGWINCH then.
+    t.tmux("resize-window", "-t", "t", "-x", "100", "-y", "30")
+    t.command("fg")
+    ok, s = t.wait(lambda s: decided(s) and "Stopped" not in s and "PASTED" not in s and
+                   len(s.splitlines()) == 30 and s.splitlines()[-1].strip() != "" and
+                   re.search(r"^─ Checks ─{80,}$", s, re.M))
+    tap.ok(ok and t.flag("alternate_on") == "1" and t.flag("cursor_flag") == "0",
+           "fg: the view is redrawn whole at the new size, on the alternate screen, "
+           "cursor hidden", s)
+    # Bracketed paste is on again: pasted text is text (the paste screen),
+    # never keys (its q would quit).
+    t.tmux("set-buffer", "-b", "probe", "quiet")
+    t.tmux("paste-buffer", "-p", "-b", "probe", "-t", "t")
+    ok, s = t.wait(lambda s: PASTE_HINT in s and "quiet" in s)
+    tap.ok(ok, "fg: bracketed paste is on again", s)
+    t.keys("Escape")
+    t.wait(decided)
+    t.keys("q")
+    ok, s, _ = t.wait_exit()
+    tap.ok(ok and restored(t), "fg: q still quits and restores the terminal", s)
 
 
 def test_signals(t):
@@ -379,7 +436,7 @@ def test_paste_sequences(t):
     tap.ok(ok and verdict(s) in ("permerror", "neutral"),
            "paste: Ctrl-D analyses the headers at once", s)
     t.keys("q")
-    ok, s, _ = t.wait_exit(0)
+    ok, s, _ = t.wait_exit(1)
     tap.ok(ok, "paste: q quits after the analysis", s)
 
 
@@ -425,6 +482,41 @@ def test_paste_whole_message(t):
     t.wait_exit()
 
 
+def test_paste_crlf(t):
+    """Text with CRLF line ends, pasted: the terminal sends each LF as CR,
+    so every CRLF arrives as CR CR.  The analysis must be the same as for
+    the text with LF ends: the whole header block, not only its first
+    field; and for the whole message its body byte for byte."""
+    t.command(dkimscope(*demo_zone_args()))
+    t.wait(PASTE_HINT)
+    crlf = demo_headers().replace("\n", "\r\n") + "\r\n"
+    t.tmux("set-buffer", "-b", "crlf", crlf)
+    t.tmux("paste-buffer", "-p", "-b", "crlf", "-t", "t")
+    lines = demo_headers().splitlines()
+    # The header block as it was: its last two fields on adjacent lines.
+    ok, s = t.wait(lambda s: re.search(r"^ " + re.escape(lines[-2]) + r" *\n " +
+                                       re.escape(lines[-1]) + " *$", s, re.M))
+    tap.ok(ok, "paste CRLF: no blank line after each header field", s)
+    t.keys("C-d")
+    ok, s = t.wait(decided)
+    tap.ok(ok and verdict(s) in ("permerror", "neutral") and "Dana Whitfield" in s and
+           "Q3 shipment" in s, "paste CRLF: the whole header block is analysed", s)
+    # The whole message with CRLF ends: its blank lines stay blank lines.
+    t.keys("p")
+    t.wait(PASTE_HINT)
+    with open(DEMO_EML, "rb") as f:
+        whole = f.read().decode()
+    t.tmux("set-buffer", "-b", "whole", whole)
+    t.tmux("paste-buffer", "-p", "-b", "whole", "-t", "t")
+    t.wait(lambda s: "octets" in s and "0 octets" not in s)
+    t.keys("C-d")
+    ok, s = t.wait(lambda s: decided(s) and re.search(r"pass\s+Body hash", s))
+    tap.ok(ok and verdict(s) == "permerror",
+           "paste CRLF: a whole CRLF message keeps its body exactly (body hash passes)", s)
+    t.keys("q")
+    t.wait_exit()
+
+
 def test_hostile_header(t):
     """A header that tries to clear the screen, retitle the window and
     reverse the text is shown escaped and drives nothing."""
@@ -464,7 +556,7 @@ def test_pipe(t):
     ok, s = t.wait(lambda s: check_at(s) == 6)
     tap.ok(ok, "pipe: keys come from the terminal", s)
     t.keys("Escape", "q")
-    ok, s, _ = t.wait_exit(0)
+    ok, s, _ = t.wait_exit(1)
     tap.ok(ok and restored(t), "pipe: q quits and restores the terminal", s)
 
 
@@ -644,6 +736,256 @@ def test_lookup_recheck(t):
     t.wait_exit()
 
 
+FIXTURE_NOW = "1717250400"   # tests/fixtures/README.md
+
+
+def fixture(name):
+    return os.path.join(dkstest.FIXTURES, "messages", name)
+
+
+def test_exit_status(t):
+    """q leaves with the status the report gives for what is shown: 0 pass,
+    1 a lasting failure, 2 only temporary ones, 3 no signature.  Answers
+    still awaited count as timed out (2), unless a check before them has
+    already decided; with nothing analysed, 64, as the report says when
+    given no message."""
+    zones = fixturezones.zone_args() + ["--now", FIXTURE_NOW]
+    cases = (
+        ("pass", "pass-simple-simple.eml", lambda s: verdict(s) == "pass", 0),
+        ("no signature", "none-unsigned.eml", "no DKIM-Signature", 3),
+        ("temperror", "temperror-dns.eml", lambda s: verdict(s) == "temperror", 2),
+        ("permerror", "permerror-key-not-found.eml", lambda s: verdict(s) == "permerror", 1),
+    )
+    for name, message, shown, code in cases:
+        t.command("clear; " + dkimscope(*zones, fixture(message)))
+        ok, s = t.wait(shown)
+        t.keys("q")
+        ok2, s2, got = t.wait_exit(code)
+        tap.ok(ok and ok2, f"exit status: q on {name} exits {code} (got {got})", s + s2)
+    # A resolver that never answers: q while the lookups are pending.
+    silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    silent.bind(("127.0.0.1", 0))
+    try:
+        resolver = ["--resolver", "127.0.0.1@%d" % silent.getsockname()[1],
+                    "--dns-timeout", "60", "--now", FIXTURE_NOW]
+        pending = (
+            ("the demo", [DEMO_EML], lambda s: "s=selector1" in s and verdict(s) is None, 2),
+            # From is not signed: decided before the key lookup, which
+            # cannot change it.
+            ("from-not-signed", [fixture("permerror-from-not-signed.eml")],
+             lambda s: verdict(s) == "permerror", 1),
+            ("a selector lookup", ["--lookup", "selector1", "example.com"],
+             lambda s: "Key (selector lookup)" in s and "checking" in s, 2),
+        )
+        for name, args, shown, code in pending:
+            t.command("clear; " + dkimscope(*resolver, *args))
+            ok, s = t.wait(shown)
+            t.keys("q")
+            ok2, s2, got = t.wait_exit(code)
+            tap.ok(ok and ok2, f"exit status: q on {name} with DNS answers pending exits "
+                   f"{code} (got {got})", s + s2)
+    finally:
+        silent.close()
+    t.command("clear; " + dkimscope(*zones))
+    ok, s = t.wait(PASTE_HINT)
+    t.keys("C-d")
+    ok2, s2, got = t.wait_exit(64)
+    tap.ok(ok and ok2, f"exit status: leaving the paste screen with nothing analysed exits 64 "
+           f"(got {got})", s + s2)
+
+
+README = os.path.join(dkstest.SOURCE, "README.md")
+
+
+def readme_mail_client_lines():
+    """The README's one-liners for mail clients, exactly as written there:
+    (the mutt/neomutt macro, the aerc binding)."""
+    with open(README, encoding="utf-8") as f:
+        text = f.read()
+    part = text.split("**From a mail client.**", 1)[1]
+    block = part.split("```text", 1)[1].split("```", 1)[0]
+    lines = [l for l in block.splitlines() if l.strip() and not l.startswith("#")]
+    macro = next(l for l in lines if l.startswith("macro "))
+    aerc = next(l for l in lines if ":pipe" in l)
+    return macro, aerc
+
+
+def mail_setup(t):
+    """In the test's folder: a `dkimscope` first on PATH that answers DNS
+    from the demo's and the fixtures' zone files at the fixtures' time (so
+    the README's commands run as written), and two messages, a passing
+    fixture and the demo: as an mbox and as a maildir."""
+    bindir = os.path.join(t.dir, "bin")
+    os.mkdir(bindir)
+    zones = DEMO_ZONES + fixturezones.zone_files()
+    args = " ".join(f"--dns-zone '{z}'" for z in zones)
+    with open(os.path.join(bindir, "dkimscope"), "w") as f:
+        f.write(f"#!/bin/sh\nexec '{BINARY}' --now {FIXTURE_NOW} {args} \"$@\"\n")
+    os.chmod(os.path.join(bindir, "dkimscope"), 0o755)
+    messages = []
+    for path in (fixture("pass-simple-simple.eml"), DEMO_EML):
+        with open(path, "rb") as f:
+            messages.append(f.read().replace(b"\r\n", b"\n"))
+    mbox = os.path.join(t.dir, "inbox")
+    with open(mbox, "wb") as f:
+        for m in messages:
+            f.write(b"From dana@example.net Sat Jun  1 12:00:00 2024\n" + m + b"\n")
+    for sub in ("cur", "new", "tmp"):
+        os.makedirs(os.path.join(t.dir, "Maildir", "INBOX", sub))
+    for i, m in enumerate(messages):
+        name = f"17172432{i:02d}.{i}.dkimscope:2,S"
+        with open(os.path.join(t.dir, "Maildir", "INBOX", "cur", name), "wb") as f:
+            f.write(m)
+    t.command(f"PATH='{bindir}':$PATH; export PATH; clear")
+    t.wait_exit()
+    return mbox
+
+
+def demo_view(s):
+    return decided(s) and "Q3 shipment" in s and verdict(s) == "permerror"
+
+
+def drive_mutt(t, program, status):
+    """mutt or neomutt with the README's macro, read-only on the mbox: the
+    key in the index on the second message, then in its pager; each time
+    the view shows that message's verdict, and after q (and the key mutt
+    asks for) mutt's screen is back as it was."""
+    macro, _ = readme_mail_client_lines()
+    mbox = mail_setup(t)
+    muttrc = os.path.join(t.dir, "muttrc")
+    with open(muttrc, "w") as f:
+        f.write(f"set folder='{t.dir}'\nset spoolfile='{mbox}'\n{macro}\n")
+    t.command(f"{program} -n -F '{muttrc}' -R -f '{mbox}'")
+    ok, index = t.wait(lambda s: "Q3 shipment" in s and "Quarterly figures" in s and
+                       status in s)
+    tap.ok(ok, f"{program}: opens the mbox", index)
+    t.keys("j", "C-k")
+    ok, s = t.wait(demo_view)
+    tap.ok(ok, f"{program}: the README's key in the index opens the view on the current "
+           "message, with its verdict", s)
+    t.keys("q")
+    ok, s = t.wait("Press any key")
+    t.keys("Space")
+    ok, s = t.wait(lambda s: s == index)
+    tap.ok(ok and t.flag("alternate_on") == "1",
+           f"{program}: after q, the index is back intact", s + "\n---- before:\n" + index)
+    t.keys("Enter")
+    ok, pager = t.wait(re.compile(r"2/2: Dana Whitfield +Q3 shipment"))
+    t.keys("C-k")
+    ok2, s = t.wait(demo_view)
+    tap.ok(ok and ok2, f"{program}: the README's key in the pager opens the view", s)
+    t.keys("q")
+    t.wait("Press any key")
+    t.keys("Space")
+    ok, s = t.wait(lambda s: s == pager)
+    tap.ok(ok, f"{program}: after q, the pager is back intact", s + "\n---- before:\n" + pager)
+    t.keys("q", "q")
+    ok, s, _ = t.wait_exit(0)
+    tap.ok(ok, f"{program}: quits cleanly", s)
+
+
+def test_mutt(t):
+    drive_mutt(t, "mutt", "Mutt: ")
+
+
+def test_neomutt(t):
+    drive_mutt(t, "neomutt", "NeoMutt: ")
+
+
+AERC_VIEW_DEFAULT = "<C-k> = :prev-part<Enter>"
+
+
+def aerc_binds(binding):
+    """Debian's default binds.conf changed as the README says: the binding
+    added to [messages], and in [view] put in place of the default
+    AERC_VIEW_DEFAULT.  None when that file is not as the README expects."""
+    with open("/usr/share/aerc/binds.conf", encoding="utf-8") as f:
+        lines = f.read().splitlines()
+    out, section, done = [], None, set()
+    for line in lines:
+        if line.startswith("["):
+            section = line.strip()
+        if section == "[view]" and line.strip() == AERC_VIEW_DEFAULT:
+            out.append(binding)
+            done.add(section)
+            continue
+        out.append(line)
+        if line.strip() == "[messages]":
+            out.append(binding)
+            done.add(section)
+    return "\n".join(out) + "\n" if done == {"[messages]", "[view]"} else None
+
+
+def aerc_pipe(t):
+    """Presses the README's key in aerc and waits for the view.  aerc 0.14
+    sometimes adds the terminal tab without redrawing, and starts the
+    command only at its next redraw: Esc then, as the README says."""
+    t.keys("C-k")
+    ok, s = t.wait(demo_view, timeout=min(WAIT, 2))
+    if not ok:
+        print("# aerc did not redraw after the key: pressing Esc")
+        t.keys("Escape")
+        ok, s = t.wait(demo_view)
+    return ok, s
+
+
+def test_aerc(t):
+    """aerc on a local maildir (no network): the README's binding in the
+    message list and in the viewer opens the view in an aerc terminal tab;
+    q, and the key aerc asks for, closes the tab."""
+    _, binding = readme_mail_client_lines()
+    mail_setup(t)
+    conf = os.path.join(t.dir, "config", "aerc")
+    os.makedirs(conf)
+    with open(os.path.join(conf, "accounts.conf"), "w") as f:
+        f.write(f"[local]\nsource = maildir://{t.dir}/Maildir\ndefault = INBOX\n"
+                "from = Test <test@example.com>\noutgoing = /bin/false\n")
+    os.chmod(os.path.join(conf, "accounts.conf"), 0o600)
+    binds = aerc_binds(binding)
+    if not tap.ok(binds is not None, "aerc: Debian's binds.conf has [messages] and, in "
+                  f"[view], {AERC_VIEW_DEFAULT} (README)"):
+        return
+    with open(os.path.join(conf, "binds.conf"), "w") as f:
+        f.write(binds)
+    shutil.copy("/usr/share/aerc/aerc.conf", conf)
+    t.command(f"XDG_CONFIG_HOME='{t.dir}/config' aerc")
+    ok, msglist = t.wait(lambda s: "Q3 shipment" in s and "Quarterly" in s and
+                         "Connected" in s)
+    tap.ok(ok, "aerc: opens the local maildir", msglist)
+    # The newest message is at the top and selected: the demo.
+    ok, s = aerc_pipe(t)
+    tap.ok(ok, "aerc: the README's binding in the message list opens the view on the "
+           "selected message, with its verdict", s)
+    t.keys("q")
+    ok, s = t.wait("press any key to close")
+    t.keys("Space")
+    ok2, s = t.wait(lambda s: s == msglist)
+    tap.ok(ok and ok2, "aerc: after q and a key, the message list is back intact",
+           s + "\n---- before:\n" + msglist)
+    t.keys("Enter")
+    ok, viewer = t.wait(lambda s: "Hi Priya" in s)
+    ok2, s = aerc_pipe(t)
+    tap.ok(ok and ok2, "aerc: the README's binding in the viewer opens the view", s)
+    t.keys("q")
+    t.wait("press any key to close")
+    t.keys("Space")
+    ok, s = t.wait(lambda s: s == viewer)
+    tap.ok(ok, "aerc: after q and a key, the viewer is back", s + "\n---- before:\n" + viewer)
+    t.text(":quit")
+    t.keys("Enter")
+    ok, s, _ = t.wait_exit(0)
+    tap.ok(ok, "aerc: quits cleanly", s)
+
+
+def with_mail_client(name, program, body):
+    if ONLY and name not in ONLY:
+        return
+    if shutil.which(program) is None:
+        tap.skip(name, f"{program} is not installed (dev.sh installs it)")
+        return
+    with_tmux(name, body)
+
+
 def test_no_color(t):
     t.command(dkimscope("--demo"))
     ok, s = t.wait(decided)
@@ -699,10 +1041,12 @@ def main():
     with_tmux("resize", test_resize)
     with_tmux("quit", test_quit_restores)
     with_tmux("signals", test_signals, crashes=True)
+    with_tmux("suspend", test_suspend)
     with_tmux("paste sequences", test_paste_sequences)
     with_tmux("paste buffer", test_paste_buffer)
     with_tmux("paste path", test_paste_file_path)
     with_tmux("paste whole", test_paste_whole_message)
+    with_tmux("paste crlf", test_paste_crlf)
     with_tmux("hostile", test_hostile_header)
     with_tmux("pipe", test_pipe)
     with_tmux("report", test_report_when_piped)
@@ -711,6 +1055,10 @@ def main():
     with_tmux("lookup", test_lookup)
     with_tmux("lookup key", test_lookup_key)
     with_tmux("lookup re-check", test_lookup_recheck)
+    with_tmux("exit status", test_exit_status)
+    with_mail_client("mutt", "mutt", test_mutt)
+    with_mail_client("neomutt", "neomutt", test_neomutt)
+    with_mail_client("aerc", "aerc", test_aerc)
     with_tmux("colour", test_no_color)
     with_tmux("ascii", test_ascii_locale)
     return tap.done()

@@ -263,6 +263,79 @@ test_authres_difference(void)
   g_assert_nonnull(strstr(dks_help_dmarc_meaning("none", FALSE), "only to report"));
 }
 
+/* ------------------------------------------------------- exit status */
+
+static void
+test_exit_status_for(void)
+{
+  static const struct {
+    DksResult result;
+    DksExitStatus want;
+  } cases[] = {
+    {DKS_RESULT_PASS, 0},      {DKS_RESULT_FAIL, 1},      {DKS_RESULT_PERMERROR, 1},
+    {DKS_RESULT_POLICY, 1},    {DKS_RESULT_NEUTRAL, 1},   {DKS_RESULT_TEMPERROR, 2},
+    {DKS_RESULT_NONE, 3},
+  };
+  for (guint i = 0; i < G_N_ELEMENTS(cases); i++)
+    g_assert_cmpint(dks_report_exit_status_for(cases[i].result), ==, cases[i].want);
+}
+
+#define FIXTURE_NOW 1717250400 /* tests/fixtures/README.md */
+
+static DksResolver *fixture_resolver;
+
+/* A fixture (tests/fixtures/messages), its DNS answers all in when
+ * with_dns, else none asked for yet: every DNS step pending. */
+static DksRun *
+fixture_run(const char *name, gboolean with_dns)
+{
+  g_autofree char *path = g_build_filename(g_getenv("DKS_SOURCE_ROOT"), "tests",
+                                           "fixtures", "messages", name, NULL);
+  g_autoptr(GError) error = NULL;
+  DksMessage *msg = dks_message_new_from_file(path, &error);
+  g_assert_no_error(error);
+  DksRun *run = dks_run_new(msg, FIXTURE_NOW);
+  if (with_dns) {
+    dks_run_start_dns(run, fixture_resolver, NULL, NULL);
+    while (!dks_run_is_done(run))
+      g_main_context_iteration(NULL, TRUE);
+  }
+  return run;
+}
+
+static void
+test_exit_status_run(void)
+{
+  static const struct {
+    const char *message;
+    gboolean with_dns;
+    DksExitStatus want;
+  } cases[] = {
+    /* Done: the report's status. */
+    {"pass-simple-simple.eml", TRUE, DKS_EXIT_PASS},
+    {"fail-body-hash-mismatch.eml", TRUE, DKS_EXIT_LASTING_FAILURE},
+    {"permerror-key-not-found.eml", TRUE, DKS_EXIT_LASTING_FAILURE},
+    {"temperror-dns.eml", TRUE, DKS_EXIT_TEMPORARY_FAILURE},
+    {"none-unsigned.eml", TRUE, DKS_EXIT_NO_SIGNATURE},
+    {"multi-two.eml", TRUE, DKS_EXIT_LASTING_FAILURE},  /* a pass and a fail */
+    /* Waiting for DNS: the key lookups count as timed out ... */
+    {"pass-simple-simple.eml", FALSE, DKS_EXIT_TEMPORARY_FAILURE},
+    /* ... also where a later, local check already failed ... */
+    {"fail-body-hash-mismatch.eml", FALSE, DKS_EXIT_TEMPORARY_FAILURE},
+    /* ... but a check before the key lookup that failed decides. */
+    {"permerror-from-not-signed.eml", FALSE, DKS_EXIT_LASTING_FAILURE},
+    {"none-unsigned.eml", FALSE, DKS_EXIT_NO_SIGNATURE},
+  };
+  for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+    g_autoptr(DksRun) run = fixture_run(cases[i].message, cases[i].with_dns);
+    g_test_message("%s, DNS %s", cases[i].message, cases[i].with_dns ? "done" : "pending");
+    g_assert_cmpint(dks_report_exit_status(run), ==, cases[i].want);
+    if (cases[i].with_dns)
+      g_assert_cmpint(dks_report_exit_status(run), ==,
+                      dks_report_exit_status_for(dks_run_overall(run)));
+  }
+}
+
 int
 main(int argc, char **argv)
 {
@@ -275,5 +348,20 @@ main(int argc, char **argv)
   g_test_add_func("/help/authres-difference", test_authres_difference);
   g_test_add_func("/report/text-authres-live", test_text_authres_live);
   g_test_add_func("/report/json-authres-index", test_json_authres_index);
-  return g_test_run();
+  g_test_add_func("/report/exit-status-for", test_exit_status_for);
+  g_test_add_func("/report/exit-status-run", test_exit_status_run);
+  g_autoptr(GPtrArray) zones = g_ptr_array_new_with_free_func(g_free);
+  static const char *const zone_names[] = {"example.com.zone", "example.net.zone",
+                                           "example.org.zone", NULL};
+  for (const char *const *n = zone_names; *n; n++)
+    g_ptr_array_add(zones, g_build_filename(g_getenv("DKS_SOURCE_ROOT"), "tests",
+                                            "fixtures", "zones", *n, NULL));
+  DksResolverConfig config = {.mode = DKS_RESOLVER_ZONES, .zone_files = zones,
+                              .timeout_ms = 5000};
+  g_autoptr(GError) error = NULL;
+  fixture_resolver = dks_resolver_new(&config, &error);
+  g_assert_no_error(error);
+  int status = g_test_run();
+  dks_resolver_free(fixture_resolver);
+  return status;
 }
