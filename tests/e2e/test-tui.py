@@ -29,6 +29,9 @@ KEYS_C = os.path.join(dkstest.SOURCE, "tui", "keys.c")
 # Slow builds (ASan, valgrind) get longer bounds; waits return as soon as
 # the marker is there, so the bound only matters when something is wrong.
 WAIT = float(os.environ.get("DKS_TUI_WAIT", "20"))
+# How long a frame may take to be written whole (a frame is one write of a
+# few KiB; sanitizer builds are slower).
+SETTLE = float(os.environ.get("DKS_TUI_SETTLE", "0.02"))
 
 # What the screens show (tui/layout.c), in one place.
 WHO = "Who must act"
@@ -125,7 +128,10 @@ class Tmux:
 
     def wait(self, cond, timeout=WAIT):
         """Polls until cond (a substring, a regex or a function of the screen)
-        holds; returns (held, last screen)."""
+        holds; returns (held, last screen).  A capture can catch a frame
+        half written (the marker drawn, the rows below it not yet), so the
+        screen returned is one taken a moment after cond first held, on
+        which cond still holds: the test then reads a whole frame."""
         if isinstance(cond, str):
             text = cond
             cond = lambda s: text in s
@@ -136,7 +142,10 @@ class Tmux:
         while True:
             s = self.screen()
             if cond(s):
-                return True, s
+                time.sleep(SETTLE)
+                settled = self.screen()
+                if cond(settled):
+                    return True, settled
             if time.monotonic() > end:
                 where = sys._getframe(1)
                 print(f"# wait timed out after {timeout:.0f} s "
