@@ -1208,7 +1208,9 @@ doc_advice(Doc *doc)
   const Ctx *ctx = doc->ctx;
   g_autofree char *advice = ctx->run ? dks_advice_text(ctx->run) : NULL;
   if (advice == NULL) {
-    doc_text(doc, ctx->run && sig_count(ctx->run) > 0
+    doc_text(doc, ctx->run && dks_run_is_lookup(ctx->run)
+                    ? "Nothing to fix: a usable key is published."
+                  : ctx->run && sig_count(ctx->run) > 0
                     ? "Nothing to fix: every DKIM signature verifies."
                     : "Nothing to advise: there is no DKIM signature to fix.",
              0, 0, 0, 0);
@@ -1216,6 +1218,13 @@ doc_advice(Doc *doc)
   }
   g_auto(GStrv) lines = g_strsplit(advice, "\n", -1);
   for (char **l = lines; *l != NULL; l++) {
+    /* The blank lines part the advice's sections, as in the saved text
+     * (the last split piece is what follows the final newline). */
+    if (**l == '\0') {
+      if (l[1] != NULL)
+        doc_blank(doc);
+      continue;
+    }
     g_autofree char *clean = clean_ours(ctx, *l);
     guint indent = 0;
     while (clean[indent] == ' ')
@@ -1908,7 +1917,7 @@ static const Hint overview_hints[] = {
   { DKS_CMD_RECHECK, DKS_CMD_NONE, NULL }, { DKS_CMD_TEACH, DKS_CMD_NONE, NULL },
   { DKS_CMD_RAW, DKS_CMD_NONE, NULL }, { DKS_CMD_ADVICE, DKS_CMD_NONE, NULL },
   { DKS_CMD_COPY, DKS_CMD_NONE, NULL }, { DKS_CMD_SAVE, DKS_CMD_NONE, NULL },
-  { DKS_CMD_PASTE, DKS_CMD_NONE, NULL },
+  { DKS_CMD_PASTE, DKS_CMD_NONE, NULL }, { DKS_CMD_LOOKUP, DKS_CMD_NONE, NULL },
 };
 
 static void
