@@ -2137,6 +2137,9 @@ draw_paste_screen(DksCanvas *canvas, const Ctx *ctx, const char *paste)
   Rect body = body_rect(ctx->state);
   Doc doc = doc_new(ctx, body.w > 2 ? body.w - 1 : body.w);
   doc_text(&doc, paste_instructions, 1, 0, DKS_ATTR_BOLD, 0);
+  /* The paste screen takes two other one-line answers (tui/app.c). */
+  doc_text(&doc, "Or type a file's path, or a selector and its domain "
+           "(selector1 example.com) to look that key up, then Ctrl-D.", 1, 0, 0, 0);
   if (ctx->run != NULL)
     doc_text(&doc, "Esc goes back to the message shown before.", 1, 0, 0, 0);
   guint top = MIN(doc.rows->len, body.h);
