@@ -649,6 +649,69 @@ doc_clues(Doc *doc, const DksSigRun *sr)
   }
 }
 
+/* "Recorded by mx.example: dkim=fail header.d=example.com (comment)":
+ * one Authentication-Results entry, sanitized.  Caller frees. */
+static char *
+recorded_text(const Ctx *ctx, const DksAuthResults *ar, const DksAuthResult *r)
+{
+  g_autofree char *text = g_strdup_printf(
+    "Recorded by %s%s: %s=%s%s%s%s%s%s", ar->arc ? "ARC " : "",
+    ar->authserv_id ? ar->authserv_id : "(unnamed server)", r->method,
+    r->result ? r->result : "?", r->header_d ? " header.d=" : "",
+    r->header_d ? r->header_d : "", r->comment ? " (" : "", r->comment ? r->comment : "",
+    r->comment ? ")" : "");
+  return clean_input(ctx, text, -1);
+}
+
+/* Under a recorded dkim result: what the live check of the same signature
+ * says now, and why the two can differ; the text report's "live now"
+ * line.  Nothing when no one signature is the one recorded. */
+static void
+doc_live_now(Doc *doc, const DksAuthResult *r, guint indent)
+{
+  const Ctx *ctx = doc->ctx;
+  const DksSigRun *live = dks_run_signature_for_authres(ctx->run, r);
+  if (live == NULL)
+    return;
+  g_autofree char *text = NULL;
+  if (live->result == DKS_RESULT_NONE) {
+    text = g_strdup_printf("live now: %s checking", spinner(ctx));
+  } else {
+    const char *why = dks_help_authres_difference(r->result, live->result, live->reason);
+    text = g_strdup_printf("live now: %s (%s)%s%s", dks_result_name(live->result),
+                           dks_reason_name(live->reason), why ? ": " : ", the same",
+                           why ? why : "");
+  }
+  doc_text(doc, text, indent, 2, 0, 0);
+}
+
+/* What receivers recorded about this signature, each with the live
+ * result beside it: with the check that decided, so it is there at any
+ * terminal size (the overview shows it only when it has rows to spare). */
+static void
+doc_recorded_for(Doc *doc, const DksSigRun *sr)
+{
+  const Ctx *ctx = doc->ctx;
+  const GPtrArray *all = ctx->run->authres;
+  gboolean any = FALSE;
+  for (guint i = 0; all != NULL && i < all->len; i++) {
+    const DksAuthResults *ar = g_ptr_array_index(all, i);
+    for (guint j = 0; j < ar->results->len; j++) {
+      const DksAuthResult *r = g_ptr_array_index(ar->results, j);
+      if (g_strcmp0(r->method, "dkim") != 0 || dks_run_signature_for_authres(ctx->run, r) != sr)
+        continue;
+      if (!any) {
+        doc_blank(doc);
+        doc_heading(doc, "What receiving servers recorded (Authentication-Results)");
+        any = TRUE;
+      }
+      g_autofree char *text = recorded_text(ctx, ar, r);
+      doc_wrap(doc, text, 2, 2, 0, 0);
+      doc_live_now(doc, r, 4);
+    }
+  }
+}
+
 /* The guidance for the signature, shown with the check that decided it. */
 static void
 doc_guidance(Doc *doc, const DksSigRun *sr)
@@ -684,6 +747,7 @@ doc_guidance(Doc *doc, const DksSigRun *sr)
   doc_labelled(doc, "Receiving side", g->receiver_note);
   doc_labelled(doc, "Good to know", g->notes);
   doc_clues(doc, sr);
+  doc_recorded_for(doc, sr);
 }
 
 /* The content of a check: what was found, the evidence, what the check
@@ -1799,28 +1863,6 @@ doc_dmarc_line(Doc *doc)
   g_string_free(line, TRUE);
 }
 
-/* Under a recorded dkim result: what the live check of the same signature
- * says now, and why the two can differ; the text report's "live now"
- * line.  Nothing when no one signature is the one recorded. */
-static void
-doc_live_now(Doc *doc, const DksAuthResult *r)
-{
-  const Ctx *ctx = doc->ctx;
-  const DksSigRun *live = dks_run_signature_for_authres(ctx->run, r);
-  if (live == NULL)
-    return;
-  g_autofree char *text = NULL;
-  if (live->result == DKS_RESULT_NONE) {
-    text = g_strdup_printf("live now: %s checking", spinner(ctx));
-  } else {
-    const char *why = dks_help_authres_difference(r->result, live->result, live->reason);
-    text = g_strdup_printf("live now: %s (%s)%s%s", dks_result_name(live->result),
-                           dks_reason_name(live->reason), why ? ": " : ", the same",
-                           why ? why : "");
-  }
-  doc_text(doc, text, 3, 2, 0, 0);
-}
-
 /* What receiving servers recorded for DKIM and DMARC, one item each, and
  * for DKIM what the live check says now, another item; ends gets the row
  * count after each. */
@@ -1835,17 +1877,11 @@ doc_recorded_lines(Doc *doc, GArray *ends)
       const DksAuthResult *r = g_ptr_array_index(ar->results, j);
       if (g_strcmp0(r->method, "dkim") != 0 && g_strcmp0(r->method, "dmarc") != 0)
         continue;
-      g_autofree char *text = g_strdup_printf(
-        "Recorded by %s%s: %s=%s%s%s%s%s%s", ar->arc ? "ARC " : "",
-        ar->authserv_id ? ar->authserv_id : "(unnamed server)", r->method,
-        r->result ? r->result : "?", r->header_d ? " header.d=" : "",
-        r->header_d ? r->header_d : "", r->comment ? " (" : "", r->comment ? r->comment : "",
-        r->comment ? ")" : "");
-      g_autofree char *clean = clean_input(ctx, text, -1);
+      g_autofree char *clean = recorded_text(ctx, ar, r);
       doc_wrap(doc, clean, 1, 2, 0, 0);
       g_array_append_val(ends, doc->rows->len);
       guint before = doc->rows->len;
-      doc_live_now(doc, r);
+      doc_live_now(doc, r, 3);
       if (doc->rows->len > before)
         g_array_append_val(ends, doc->rows->len);
     }
