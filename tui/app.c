@@ -64,7 +64,7 @@ typedef struct {
   gboolean paste_full;     /* the text reached DKS_MAX_MESSAGE_BYTES */
 
   PromptStage prompt;
-  GString *prompt_path;    /* the text typed at the prompt */
+  GString *prompt_text;    /* the text typed at the prompt */
   gboolean prompt_advice;  /* saving the advice text, not the report */
 
   guint input_id, spinner_id, redraw_id, stop_id;
@@ -545,7 +545,7 @@ app_copy(App *app)
 static void
 prompt_show(App *app)
 {
-  g_autofree char *clean = dks_sanitize(app->prompt_path->str, -1, !app->utf8);
+  g_autofree char *clean = dks_sanitize(app->prompt_text->str, -1, !app->utf8);
   const char *what = app->prompt_advice ? "advice" : "report";
   g_autofree char *text =
     app->prompt == PROMPT_LOOKUP
@@ -563,7 +563,7 @@ app_start_save(App *app)
     return;
   app->prompt = PROMPT_PATH;
   app->prompt_advice = app->run != NULL && app->ui.advice_open;
-  g_string_assign(app->prompt_path,
+  g_string_assign(app->prompt_text,
                   app->prompt_advice ? DEFAULT_ADVICE_PATH : DEFAULT_REPORT_PATH);
   prompt_show(app);
 }
@@ -574,12 +574,12 @@ static void
 app_start_lookup(App *app)
 {
   app->prompt = PROMPT_LOOKUP;
-  g_string_truncate(app->prompt_path, 0);
+  g_string_truncate(app->prompt_text, 0);
   guint n = app->run ? app->run->sigs->len : 0;
   if (n > 0) {
     const DksSigRun *sr = g_ptr_array_index(app->run->sigs, MIN(app->ui.sig, n - 1));
     if (sr->key_name != NULL)
-      g_string_printf(app->prompt_path, "%s %s", sr->sig->selector, sr->sig->domain);
+      g_string_printf(app->prompt_text, "%s %s", sr->sig->selector, sr->sig->domain);
   }
   prompt_show(app);
 }
@@ -587,7 +587,7 @@ app_start_lookup(App *app)
 static void
 prompt_look_up(App *app)
 {
-  g_autofree char *line = g_strstrip(g_strdup(app->prompt_path->str));
+  g_autofree char *line = g_strstrip(g_strdup(app->prompt_text->str));
   g_autofree char *selector = NULL, *domain = NULL;
   if (!split_lookup_line(line, &selector, &domain)) {
     app_status(app, "Type a selector and a domain, as in: selector1 example.com "
@@ -601,7 +601,7 @@ prompt_look_up(App *app)
 static char *
 prompt_expanded_path(const App *app)
 {
-  const char *path = app->prompt_path->str;
+  const char *path = app->prompt_text->str;
   if (*path == '\0')
     path = app->prompt_advice ? DEFAULT_ADVICE_PATH : DEFAULT_REPORT_PATH;
   if (g_str_has_prefix(path, "~/"))
@@ -685,17 +685,17 @@ prompt_key(App *app, const DksTermKey *k)
     app->prompt = PROMPT_NONE;
     return;
   case DKS_KEY_BACKSPACE: {
-    const char *start = app->prompt_path->str;
-    const char *prev = g_utf8_find_prev_char(start, start + app->prompt_path->len);
-    g_string_truncate(app->prompt_path, prev ? (gsize)(prev - start) : 0);
+    const char *start = app->prompt_text->str;
+    const char *prev = g_utf8_find_prev_char(start, start + app->prompt_text->len);
+    g_string_truncate(app->prompt_text, prev ? (gsize)(prev - start) : 0);
     break;
   }
   case 0x15: /* Ctrl-U, as in a shell: clear the line */
-    g_string_truncate(app->prompt_path, 0);
+    g_string_truncate(app->prompt_text, 0);
     break;
   default:
-    if (k->key >= 0x20 && k->key < 0x110000 && app->prompt_path->len < DKS_MAX_PROMPT_BYTES)
-      g_string_append_unichar(app->prompt_path, k->key);
+    if (k->key >= 0x20 && k->key < 0x110000 && app->prompt_text->len < DKS_MAX_PROMPT_BYTES)
+      g_string_append_unichar(app->prompt_text, k->key);
     break;
   }
   prompt_show(app);
@@ -1008,8 +1008,8 @@ app_free(App *app)
   g_clear_pointer(&app->canvas, dks_canvas_free);
   if (app->paste)
     g_string_free(app->paste, TRUE);
-  if (app->prompt_path)
-    g_string_free(app->prompt_path, TRUE);
+  if (app->prompt_text)
+    g_string_free(app->prompt_text, TRUE);
   g_free(app->label);
   g_clear_pointer(&app->loop, g_main_loop_unref);
 }
@@ -1025,7 +1025,7 @@ dks_app_run(DksAppConfig *config, GError **error)
   app.utf8 = config->utf8;
   app.label = g_strdup(config->label ? config->label : "-");
   app.paste = g_string_new(NULL);
-  app.prompt_path = g_string_new(NULL);
+  app.prompt_text = g_string_new(NULL);
   app.loop = g_main_loop_new(NULL, FALSE);
 
   app_watch_signals(&app);

@@ -1010,7 +1010,7 @@ apply_dns_answer(DksSigRun *sr, DksDnsAnswer *answer)
       answer->txt != NULL && answer->txt->len > 0)
     add_clues(sr, dks_forensics_key_record(g_ptr_array_index(answer->txt, 0), sr->key));
   check_key_strength(sr);
-  if (sr->msg != NULL)
+  if (dks_sig_run_has_step(sr, DKS_CHECK_HEADER_SIGNATURE))
     check_header_signature(sr, key);
   if (step_failed_with(sr, DKS_CHECK_HEADER_SIGNATURE, DKS_REASON_SIGNATURE_MISMATCH))
     add_clues(sr, dks_forensics_header(sr->msg, sr->sig, key));
