@@ -7,27 +7,7 @@
 #include "parse/authres.h"
 #include "parse/finding.h"
 #include "parse/message.h"
-
-static guint
-count_problems(const GPtrArray *findings)
-{
-  guint n = 0;
-  for (guint i = 0; i < findings->len; i++)
-    n += ((const DksFinding *)g_ptr_array_index((GPtrArray *)findings, i))->level !=
-         DKS_FINDING_NOTE;
-  return n;
-}
-
-static gboolean
-findings_mention(const GPtrArray *findings, const char *part)
-{
-  for (guint i = 0; i < findings->len; i++) {
-    const DksFinding *f = g_ptr_array_index((GPtrArray *)findings, i);
-    if (strstr(f->text, part) != NULL)
-      return TRUE;
-  }
-  return FALSE;
-}
+#include "testutil.h"
 
 static void
 append_field(GString *out, const char *name, const char *value)
@@ -83,8 +63,7 @@ ar_one(const ArCase *c)
   gsize len = c->len < 0 ? strlen(c->value) : (gsize)c->len;
   g_autoptr(DksAuthResults) ar = dks_authres_parse(c->value, len, c->arc);
   g_assert_nonnull(ar);
-  for (guint i = 0; i < ar->findings->len; i++)
-    g_test_message("  finding: %s", ((DksFinding *)g_ptr_array_index(ar->findings, i))->text);
+  log_findings(ar->findings);
   g_autofree char *summary = summarize(ar);
   g_test_message("  summary: %s", summary);
   g_assert_cmpstr(ar->authserv_id, ==, c->authserv);
@@ -391,15 +370,6 @@ test_find(void)
   g_assert_null(dks_authres_find(ar, "spf", NULL));
   g_assert_null(dks_authres_find(ar, "dkim", "example.org"));
   g_assert_null(dks_authres_find(NULL, "dkim", NULL));
-}
-
-static DksMessage *
-message_from(const char *text)
-{
-  g_autoptr(GError) error = NULL;
-  DksMessage *msg = dks_message_new_from_data(text, strlen(text), &error);
-  g_assert_no_error(error);
-  return msg;
 }
 
 static void

@@ -6,36 +6,9 @@
 
 #include "parse/finding.h"
 #include "verify/dmarc.h"
+#include "testutil-run.h"
 
 static DksResolver *resolver;
-
-static guint
-count_problems(const GPtrArray *findings)
-{
-  guint n = 0;
-  for (guint i = 0; i < findings->len; i++)
-    n += ((const DksFinding *)g_ptr_array_index((GPtrArray *)findings, i))->level !=
-         DKS_FINDING_NOTE;
-  return n;
-}
-
-static gboolean
-findings_mention(const GPtrArray *findings, const char *part)
-{
-  for (guint i = 0; i < findings->len; i++) {
-    const DksFinding *f = g_ptr_array_index((GPtrArray *)findings, i);
-    if (strstr(f->text, part) != NULL)
-      return TRUE;
-  }
-  return FALSE;
-}
-
-static void
-log_findings(const GPtrArray *findings)
-{
-  for (guint i = 0; i < findings->len; i++)
-    g_test_message("  finding: %s", ((DksFinding *)g_ptr_array_index((GPtrArray *)findings, i))->text);
-}
 
 /* ---- From domain ----------------------------------------------------------- */
 
@@ -146,15 +119,6 @@ test_random(void)
     g_assert_cmpint(dmarc->policy != NULL, ==, dmarc->status == DKS_DMARC_RECORD);
     g_free(text);
   }
-}
-
-static DksMessage *
-message_from(const char *text)
-{
-  g_autoptr(GError) error = NULL;
-  DksMessage *msg = dks_message_new_from_data(text, strlen(text), &error);
-  g_assert_no_error(error);
-  return msg;
 }
 
 static void
@@ -635,7 +599,9 @@ count_done(DksDmarc *dmarc, gpointer data)
   (*(guint *)data) += 100; /* told apart from a cancel */
 }
 
-static GPtrArray *dmarc_zones(void);
+/* The zone files in tests/dmarc/. */
+static const char *const dmarc_zones[] = { "example.com.zone", "example.net.zone",
+                                           "example.org.zone", NULL };
 
 /* Freeing while the lookup is in flight: done never runs, cancelled runs
  * once instead, nothing leaks or is touched afterwards (ASan). */
@@ -666,11 +632,7 @@ test_free_in_flight(void)
   g_assert_cmpuint(outcome, ==, 1);
 
   /* the resolver freed first: cancelled at once, and dmarc stays usable */
-  g_autoptr(GPtrArray) zones = dmarc_zones();
-  DksResolverConfig config = { .mode = DKS_RESOLVER_ZONES, .zone_files = zones };
-  g_autoptr(GError) error = NULL;
-  DksResolver *own = dks_resolver_new(&config, &error);
-  g_assert_no_error(error);
+  DksResolver *own = zones_resolver("tests/dmarc", dmarc_zones);
   outcome = 0;
   dmarc = dks_dmarc_new_for_domain("sub.example.com");
   dks_dmarc_lookup(dmarc, own, count_done, &outcome, count_cancel);
@@ -694,29 +656,11 @@ test_free_in_flight(void)
   dks_dmarc_free(NULL);
 }
 
-static GPtrArray *
-dmarc_zones(void)
-{
-  const char *root = g_getenv("DKS_SOURCE_ROOT");
-  g_assert_nonnull(root);
-  GPtrArray *zones = g_ptr_array_new_with_free_func(g_free);
-  static const char *const names[] = { "example.com.zone", "example.net.zone",
-                                       "example.org.zone" };
-  for (guint i = 0; i < G_N_ELEMENTS(names); i++)
-    g_ptr_array_add(zones, g_build_filename(root, "tests", "dmarc", names[i], NULL));
-  return zones;
-}
-
 int
 main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
-  g_autoptr(GPtrArray) zones = dmarc_zones();
-  DksResolverConfig config = { .mode = DKS_RESOLVER_ZONES, .zone_files = zones,
-                               .timeout_ms = 5000 };
-  g_autoptr(GError) error = NULL;
-  resolver = dks_resolver_new(&config, &error);
-  g_assert_no_error(error);
+  resolver = zones_resolver("tests/dmarc", dmarc_zones);
 
   g_test_add_func("/dmarc/from-domain", test_from_domain);
   g_test_add_func("/dmarc/from-message", test_from_message);

@@ -1778,56 +1778,109 @@ static void test_path_stripped(Lab *lab, gconstpointer data)
   dnssec_one(always, &alarm);
 }
 
-/* A server on the test's main context that answers TXT queries with one
- * record and never answers anything else: the check's DNSKEY query gets
- * no answer, the lookups do. */
+/* ---------------------- fake servers on the test's main context, on loopback */
+
+/* One query a fake server read, with room to write its reply over it. */
 typedef struct {
+  guint8 buf[512];
+  gsize question_end; /* just past the question's QTYPE and QCLASS */
+  guint qtype;
+  struct sockaddr_storage from;
+  socklen_t from_len;
+} FakeQuery;
+
+/* Receives one datagram and walks its question; FALSE when it holds none. */
+static gboolean fake_query_read(int fd, FakeQuery *q)
+{
+  q->from_len = sizeof q->from;
+  ssize_t n = recvfrom(fd, q->buf, sizeof q->buf, 0, (struct sockaddr *) &q->from,
+                       &q->from_len);
+  if (n < 12)
+    return FALSE;
+  gsize pos = 12;
+  while (pos < (gsize) n && q->buf[pos] != 0 && q->buf[pos] < 64)
+    pos += 1u + q->buf[pos];
+  pos++; /* the root label */
+  if (pos + 4 > (gsize) n)
+    return FALSE;
+  q->qtype = (guint) (q->buf[pos] << 8 | q->buf[pos + 1]);
+  q->question_end = pos + 4;
+  return TRUE;
+}
+
+/* Makes the query's header that of its reply: the one question, then
+ * `answers` records in the answer section and none in the others. */
+static void fake_reply_header(FakeQuery *q, guint8 rcode, guint8 answers)
+{
+  q->buf[2] = (guint8) (0x80 | (q->buf[2] & 0x01)); /* QR, RD as asked */
+  q->buf[3] = (guint8) (0x80 | rcode);               /* RA */
+  const guint8 counts[] = { 0, 1, 0, answers, 0, 0, 0, 0 };
+  memcpy(q->buf + 4, counts, sizeof counts);
+}
+
+/* Writes the reply to a TXT query over it; the reply's length, 0: none. */
+typedef gsize (*FakeTxtReply)(FakeQuery *q);
+
+/* A UDP server that answers TXT queries with reply_txt, never answers
+ * anything else, and counts every query by its type. */
+typedef struct {
+  FakeTxtReply reply_txt;
   int fd;
   guint port;
-  guint txt_queries;
-  guint dnskey_queries;
-} TxtOnlyServer;
+  guint watch;
+  guint queries[64]; /* by QTYPE, those below 64 */
+} FakeServer;
+
+static gboolean on_fake_query(gint fd, GIOCondition condition, gpointer data)
+{
+  (void) condition;
+  FakeServer *server = data;
+  FakeQuery q;
+  if (!fake_query_read(fd, &q))
+    return G_SOURCE_CONTINUE;
+  if (q.qtype < G_N_ELEMENTS(server->queries))
+    server->queries[q.qtype]++;
+  if (q.qtype != QTYPE_TXT)
+    return G_SOURCE_CONTINUE;
+  gsize len = server->reply_txt(&q);
+  if (len > 0)
+    (void) sendto(fd, q.buf, len, 0, (struct sockaddr *) &q.from, q.from_len);
+  return G_SOURCE_CONTINUE;
+}
+
+/* Binds the server to a free port on 127.0.0.1 and serves it from the
+ * main context, which lookup_and_wait() runs. */
+static void fake_server_start(FakeServer *server)
+{
+  server->fd = silent_udp_socket(&server->port);
+  server->watch = g_unix_fd_add(server->fd, G_IO_IN, on_fake_query, server);
+}
+
+static void fake_server_stop(FakeServer *server)
+{
+  g_source_remove(server->watch);
+  close(server->fd);
+}
+
+/* ------------------------- the DNSSEC path check that gets no answer */
 
 #define QTYPE_DNSKEY 48
 #define TXT_ONLY_RECORD "v=DKIM1; k=ed25519; p=f7jF5Y8etNYGZGnE+mgnmsagpPjIboVdfa81PsEQdsQ="
 
-static gboolean on_txt_only_query(gint fd, GIOCondition condition, gpointer data)
+/* Answers with one record: the check's DNSKEY query gets no answer, the
+ * lookups do. */
+static gsize reply_one_txt(FakeQuery *q)
 {
-  (void) condition;
-  TxtOnlyServer *server = data;
-  guint8 buf[512];
-  struct sockaddr_storage from;
-  socklen_t from_len = sizeof from;
-  ssize_t n = recvfrom(fd, buf, sizeof buf, 0, (struct sockaddr *) &from, &from_len);
-  if (n < 12)
-    return G_SOURCE_CONTINUE;
-  gsize pos = 12;
-  while (pos < (gsize) n && buf[pos] != 0 && buf[pos] < 64)
-    pos += 1u + buf[pos];
-  pos++; /* the root label */
-  if (pos + 4 > (gsize) n)
-    return G_SOURCE_CONTINUE;
-  guint qtype = (guint) (buf[pos] << 8 | buf[pos + 1]);
-  if (qtype == QTYPE_DNSKEY)
-    server->dnskey_queries++;
-  if (qtype != QTYPE_TXT)
-    return G_SOURCE_CONTINUE;
-  server->txt_queries++;
-  pos += 4;
   const gsize text_len = sizeof TXT_ONLY_RECORD - 1;
-  if (pos + 12 + 1 + text_len > sizeof buf)
-    return G_SOURCE_CONTINUE;
-  buf[2] = (guint8) (0x80 | (buf[2] & 0x01)); /* QR, RD as asked */
-  buf[3] = 0x80;                              /* RA, NOERROR */
-  const guint8 counts[] = { 0, 1, 0, 1, 0, 0, 0, 0 };
-  memcpy(buf + 4, counts, sizeof counts);
+  gsize pos = q->question_end;
+  if (pos + 12 + 1 + text_len > sizeof q->buf)
+    return 0;
+  fake_reply_header(q, 0, 1); /* NOERROR */
   const guint8 rr[] = { 0xc0, 12, 0, QTYPE_TXT, 0, 1, 0, 0, 1, 44,
                         0, (guint8) (text_len + 1), (guint8) text_len };
-  memcpy(buf + pos, rr, sizeof rr);
-  memcpy(buf + pos + sizeof rr, TXT_ONLY_RECORD, text_len);
-  (void) sendto(fd, buf, pos + sizeof rr + text_len, 0, (struct sockaddr *) &from,
-                from_len);
-  return G_SOURCE_CONTINUE;
+  memcpy(q->buf + pos, rr, sizeof rr);
+  memcpy(q->buf + pos + sizeof rr, TXT_ONLY_RECORD, text_len);
+  return pos + sizeof rr + text_len;
 }
 
 /* The check gets no answer: when it runs out of time it counts as a path
@@ -1835,8 +1888,8 @@ static gboolean on_txt_only_query(gint fd, GIOCondition condition, gpointer data
  * within its own timeout; later lookups get theirs at once. */
 static void test_path_timeout(void)
 {
-  TxtOnlyServer server = { .fd = silent_udp_socket(&server.port) };
-  guint watch = g_unix_fd_add(server.fd, G_IO_IN, on_txt_only_query, &server);
+  FakeServer server = { .reply_txt = reply_one_txt };
+  fake_server_start(&server);
   g_autofree char *anchor = dns_file("signed.example.ds");
   DksResolverConfig config = { .mode = DKS_RESOLVER_FORWARD, .forward_addr = "127.0.0.1",
                                .forward_port = server.port, .timeout_ms = 1500,
@@ -1863,56 +1916,24 @@ static void test_path_timeout(void)
       g_assert_cmpint(answer->elapsed_us, <, 1000 * 1000);
     }
   }
-  g_assert_cmpuint(server.dnskey_queries, >, 0); /* the check was asked */
-  g_assert_cmpuint(server.txt_queries, >, 0);
-  g_source_remove(watch);
-  close(server.fd);
+  g_assert_cmpuint(server.queries[QTYPE_DNSKEY], >, 0); /* the check was asked */
+  g_assert_cmpuint(server.queries[QTYPE_TXT], >, 0);
+  fake_server_stop(&server);
 }
 
 /* ---------------------------------- a SERVFAIL whose chain walk times out */
 
-/* A server on the test's main context that answers TXT queries with
- * SERVFAIL and never answers anything else. */
-typedef struct {
-  int fd;
-  guint port;
-  guint txt_queries;
-  guint cname_queries;
-} FakeServer;
-
-static gboolean on_fake_query(gint fd, GIOCondition condition, gpointer data)
+/* Answers with SERVFAIL and no records. */
+static gsize reply_servfail(FakeQuery *q)
 {
-  (void) condition;
-  FakeServer *fake = data;
-  guint8 buf[512];
-  struct sockaddr_storage from;
-  socklen_t from_len = sizeof from;
-  ssize_t n = recvfrom(fd, buf, sizeof buf, 0, (struct sockaddr *) &from, &from_len);
-  if (n < 12)
-    return G_SOURCE_CONTINUE;
-  gsize pos = 12;
-  while (pos < (gsize) n && buf[pos] != 0 && buf[pos] < 64)
-    pos += 1u + buf[pos];
-  pos++; /* the root label */
-  if (pos + 4 > (gsize) n)
-    return G_SOURCE_CONTINUE;
-  guint qtype = (guint) (buf[pos] << 8 | buf[pos + 1]);
-  if (qtype == QTYPE_CNAME)
-    fake->cname_queries++;
-  if (qtype != QTYPE_TXT)
-    return G_SOURCE_CONTINUE;
-  fake->txt_queries++;
-  buf[2] = (guint8) (0x80 | (buf[2] & 0x01)); /* QR, RD as asked */
-  buf[3] = 0x80 | 2;                          /* RA, SERVFAIL */
-  memset(buf + 6, 0, 6);                      /* no records */
-  (void) sendto(fd, buf, pos + 4, 0, (struct sockaddr *) &from, from_len);
-  return G_SOURCE_CONTINUE;
+  fake_reply_header(q, 2, 0);
+  return q->question_end;
 }
 
 static void test_servfail_walk_timeout(void)
 {
-  FakeServer fake = { .fd = silent_udp_socket(&fake.port) };
-  guint watch = g_unix_fd_add(fake.fd, G_IO_IN, on_fake_query, &fake);
+  FakeServer fake = { .reply_txt = reply_servfail };
+  fake_server_start(&fake);
   DksResolverConfig config = { .mode = DKS_RESOLVER_FORWARD, .forward_addr = "127.0.0.1",
                                .forward_port = fake.port, .timeout_ms = 1500,
                                .default_anchor = NO_DEFAULT_ANCHOR };
@@ -1920,19 +1941,18 @@ static void test_servfail_walk_timeout(void)
   g_autoptr(DksDnsAnswer) answer = lookup_and_wait(resolver, "x._domainkey.example.com");
   g_test_message("%s after %" G_GINT64_FORMAT " us, %u TXT and %u CNAME queries",
                  dks_dns_outcome_name(answer->outcome), answer->elapsed_us,
-                 fake.txt_queries, fake.cname_queries);
+                 fake.queries[QTYPE_TXT], fake.queries[QTYPE_CNAME]);
   /* the SERVFAIL was an answer: the walk that found nothing keeps it */
   g_assert_cmpint(answer->outcome, ==, DKS_DNS_SERVFAIL);
   g_assert_cmpint(answer->rcode, ==, 2);
   g_assert_null(answer->error);
   g_assert_cmpuint(answer->cname_chain->len, ==, 0);
-  g_assert_cmpuint(fake.txt_queries, >, 0);
-  g_assert_cmpuint(fake.cname_queries, >, 0);
+  g_assert_cmpuint(fake.queries[QTYPE_TXT], >, 0);
+  g_assert_cmpuint(fake.queries[QTYPE_CNAME], >, 0);
   g_assert_cmpint(answer->elapsed_us, >=, 1400 * 1000);
   g_assert_cmpint(answer->elapsed_us, <, 2500 * 1000);
   spin_for(100); /* no second callback */
-  g_source_remove(watch);
-  close(fake.fd);
+  fake_server_stop(&fake);
 }
 
 /* ------------------------------------------------------- trust anchors */

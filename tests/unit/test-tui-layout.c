@@ -12,6 +12,7 @@
 
 #include "parse/limits.h"
 #include "tui/layout.h"
+#include "testutil-run.h"
 
 #define FIXTURE_NOW 1717250400 /* tests/fixtures/README.md */
 
@@ -20,24 +21,6 @@
 static DksResolver *demo_resolver, *fixture_resolver;
 
 /* ------------------------------------------------------------ runs */
-
-static char *
-source_path(const char *first, ...)
-{
-  const char *root = g_getenv("DKS_SOURCE_ROOT");
-  g_assert_nonnull(root);
-  va_list ap;
-  va_start(ap, first);
-  GPtrArray *parts = g_ptr_array_new();
-  g_ptr_array_add(parts, (gpointer)root);
-  for (const char *p = first; p != NULL; p = va_arg(ap, const char *))
-    g_ptr_array_add(parts, (gpointer)p);
-  va_end(ap);
-  g_ptr_array_add(parts, NULL);
-  char *path = g_build_filenamev((char **)parts->pdata);
-  g_ptr_array_free(parts, TRUE);
-  return path;
-}
 
 /* The time a lookup took is the only fact that changes from run to run:
  * the goldens show it as 0 ms. */
@@ -89,8 +72,7 @@ run_dns(DksRun *run, DksResolver *resolver, gint with_dns)
   g_autoptr(DksResolver) fresh = dks_resolver_new_fresh(resolver, &error);
   g_assert_no_error(error);
   dks_run_start_dns(run, fresh, NULL, NULL);
-  while (!dks_run_is_done(run) || run->dns_pending > 0)
-    g_main_context_iteration(NULL, TRUE);
+  run_until_done(run);
   run_zero_times(run);
   return run;
 }
@@ -283,9 +265,8 @@ screen_one(const ScreenCase *c)
   }
   dks_ui_state_clear(&state);
   /* Lookups in flight call back into the run: let them end first. */
-  while (run != NULL && c->with_dns == DNS_STARTED &&
-         (!dks_run_is_done(run) || run->dns_pending > 0))
-    g_main_context_iteration(NULL, TRUE);
+  if (run != NULL && c->with_dns == DNS_STARTED)
+    run_until_done(run);
 }
 
 #define KEYS(...) ((const guint[]){ __VA_ARGS__, DKS_KEY_NONE })
@@ -683,32 +664,12 @@ test_canvas_put(void)
   g_assert_cmpuint(dks_text_width("a\xe6\xbc\xa2" "e\xcc\x81"), ==, 4);
 }
 
-/* A resolver answering only from these zone files. */
-static DksResolver *
-zones_resolver(const char *dir1, const char *dir2, const char *const *names)
-{
-  g_autoptr(GPtrArray) zones = g_ptr_array_new_with_free_func(g_free);
-  for (const char *const *n = names; *n != NULL; n++)
-    g_ptr_array_add(zones, source_path(dir1, dir2, *n, NULL));
-  DksResolverConfig config = { .mode = DKS_RESOLVER_ZONES, .zone_files = zones,
-                               .timeout_ms = 5000 };
-  g_autoptr(GError) error = NULL;
-  DksResolver *resolver = dks_resolver_new(&config, &error);
-  g_assert_no_error(error);
-  return resolver;
-}
-
 int
 main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
-  static const char *const fixture_zones[] = { "example.com.zone", "example.net.zone",
-                                               "example.org.zone",
-                                               "contoso.onmicrosoft.com.zone", NULL };
-  static const char *const demo_zones[] = { "northwind.example.net.zone",
-                                            "northwindtraders.onmicrosoft.com.zone", NULL };
-  fixture_resolver = zones_resolver("tests", "fixtures/zones", fixture_zones);
-  demo_resolver = zones_resolver("demo", ".", demo_zones);
+  fixture_resolver = fixture_zones_resolver();
+  demo_resolver = demo_zones_resolver();
   g_test_add_func("/tui-layout/canvas-put", test_canvas_put);
   g_test_add_func("/tui-layout/goldens", test_goldens);
   g_test_add_func("/tui-layout/sizes", test_sizes_demo);

@@ -7,18 +7,11 @@
 
 #include "parse/limits.h"
 #include "tui/layout.h"
+#include "testutil-run.h"
 
 #define FIXTURE_NOW 1717250400 /* tests/fixtures/README.md */
 
 static DksResolver *demo_resolver, *fixture_resolver;
-
-static char *
-source_path(const char *a, const char *b, const char *c)
-{
-  const char *root = g_getenv("DKS_SOURCE_ROOT");
-  g_assert_nonnull(root);
-  return g_build_filename(root, a, b, c, NULL);
-}
 
 /* How far a run gets before the keys: not started (the first frame: DNS
  * steps pending), started (lookups in flight), or done. */
@@ -38,13 +31,13 @@ run_named(const char *name, gint with_dns)
     if (with_dns == NO_DNS)
       return run;
     dks_run_start_dns(run, demo_resolver, NULL, NULL);
-    while (with_dns == DNS_DONE && (!dks_run_is_done(run) || run->dns_pending > 0))
-      g_main_context_iteration(NULL, TRUE);
+    if (with_dns == DNS_DONE)
+      run_until_done(run);
     return run;
   }
   gboolean demo = strcmp(name, "demo") == 0;
   g_autofree char *path = demo ? source_path("demo", "demo.eml", NULL)
-                               : source_path("tests", "fixtures/messages", name);
+                               : source_path("tests", "fixtures/messages", name, NULL);
   g_autoptr(GError) error = NULL;
   DksMessage *msg = dks_message_new_from_file(path, &error);
   g_assert_no_error(error);
@@ -52,8 +45,8 @@ run_named(const char *name, gint with_dns)
   if (with_dns == NO_DNS)
     return run;
   dks_run_start_dns(run, demo ? demo_resolver : fixture_resolver, NULL, NULL);
-  while (with_dns == DNS_DONE && (!dks_run_is_done(run) || run->dns_pending > 0))
-    g_main_context_iteration(NULL, TRUE);
+  if (with_dns == DNS_DONE)
+    run_until_done(run);
   return run;
 }
 
@@ -449,8 +442,7 @@ test_selection_follows_verdict(void)
   dks_run_start_dns(run, demo_resolver, NULL, NULL);
   g_assert_cmpuint(dks_ui_tick(&state, run), ==, DKS_EFFECT_REDRAW);
   g_assert_cmpuint(state.spinner, ==, 2);
-  while (!dks_run_is_done(run) || run->dns_pending > 0)
-    g_main_context_iteration(NULL, TRUE);
+  run_until_done(run);
   g_assert_cmpuint(dks_ui_selected_step(&state, run), ==, KEY_LOOKUP);
   dks_ui_key(&state, run, 'k');
   g_assert_cmpuint(dks_ui_selected_step(&state, run), ==, KEY_LOOKUP - 1);
@@ -498,31 +490,12 @@ test_key_table(void)
   g_assert_cmpstr(up_ascii, ==, "Up / k");
 }
 
-static DksResolver *
-zones_resolver(const char *dir1, const char *dir2, const char *const *names)
-{
-  g_autoptr(GPtrArray) zones = g_ptr_array_new_with_free_func(g_free);
-  for (const char *const *n = names; *n != NULL; n++)
-    g_ptr_array_add(zones, source_path(dir1, dir2, *n));
-  DksResolverConfig config = { .mode = DKS_RESOLVER_ZONES, .zone_files = zones,
-                               .timeout_ms = 5000 };
-  g_autoptr(GError) error = NULL;
-  DksResolver *resolver = dks_resolver_new(&config, &error);
-  g_assert_no_error(error);
-  return resolver;
-}
-
 int
 main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
-  static const char *const fixture_zones[] = { "example.com.zone", "example.net.zone",
-                                               "example.org.zone",
-                                               "contoso.onmicrosoft.com.zone", NULL };
-  static const char *const demo_zones[] = { "northwind.example.net.zone",
-                                            "northwindtraders.onmicrosoft.com.zone", NULL };
-  fixture_resolver = zones_resolver("tests", "fixtures/zones", fixture_zones);
-  demo_resolver = zones_resolver("demo", ".", demo_zones);
+  fixture_resolver = fixture_zones_resolver();
+  demo_resolver = demo_zones_resolver();
   g_test_add_func("/tui-model/key-table", test_key_table);
   g_test_add_func("/tui-model/sequences", test_sequences);
   g_test_add_func("/tui-model/search-next-previous", test_search_next_previous);
