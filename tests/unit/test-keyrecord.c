@@ -5,6 +5,7 @@
 #include "parse/finding.h"
 #include "parse/keyrecord.h"
 #include "parse/limits.h"
+#include "testutil.h"
 
 /* RFC 8463 Appendix A.2, the RSA record with its four strings joined. */
 #define RFC8463_RSA_P                                                        \
@@ -17,26 +18,6 @@
 #define P512                                                                 \
   "MFwwDQYJKoZIhvcNAQEBBQADSwAwSAJBALgSoqXVSEmfcIsOzw7oRuCCOwsmtX/SJnTWxYyj2" \
   "leFxfS/AVJ+dYfY+hXqMsT7l+MZvvh/R1WzN4MO/kI/7XsCAwEAAQ=="
-
-static guint
-count_level(const GPtrArray *findings, DksFindingLevel level)
-{
-  guint n = 0;
-  for (guint i = 0; i < findings->len; i++)
-    n += ((const DksFinding *)g_ptr_array_index((GPtrArray *)findings, i))->level == level;
-  return n;
-}
-
-static gboolean
-findings_mention(const GPtrArray *findings, const char *part)
-{
-  for (guint i = 0; i < findings->len; i++) {
-    const DksFinding *f = g_ptr_array_index((GPtrArray *)findings, i);
-    if (strstr(f->text, part) != NULL)
-      return TRUE;
-  }
-  return FALSE;
-}
 
 typedef struct {
   const char *name;

@@ -10,6 +10,7 @@
 #include "parse/finding.h"
 #include "parse/limits.h"
 #include "parse/message.h"
+#include "testutil.h"
 
 typedef struct {
   const char *name;
@@ -33,17 +34,6 @@ field_names(const DksMessage *msg)
     g_string_append_len(out, dks_header_name(msg, h), (gssize)h->name_len);
   }
   return g_string_free(out, FALSE);
-}
-
-static gboolean
-findings_mention(const GPtrArray *findings, const char *part)
-{
-  for (guint i = 0; i < findings->len; i++) {
-    const DksFinding *f = g_ptr_array_index((GPtrArray *)findings, i);
-    if (strstr(f->text, part) != NULL)
-      return TRUE;
-  }
-  return FALSE;
 }
 
 static void

@@ -6,6 +6,7 @@
 #include "parse/limits.h"
 #include "parse/message.h"
 #include "parse/signature.h"
+#include "testutil.h"
 
 #define BH32 "DD3L33E64/RV0CUJdfGTtPGKU7OPJpo/2LxOdf3k0RI="
 #define BH20 "2jmj7l5rSw0yVb/vlWAYkK/YBwk="
@@ -23,26 +24,6 @@ message_with_signature(const char *value)
   DksMessage *msg = dks_message_new_from_data(text, strlen(text), &error);
   g_assert_no_error(error);
   return msg;
-}
-
-static guint
-count_level(const GPtrArray *findings, DksFindingLevel level)
-{
-  guint n = 0;
-  for (guint i = 0; i < findings->len; i++)
-    n += ((const DksFinding *)g_ptr_array_index((GPtrArray *)findings, i))->level == level;
-  return n;
-}
-
-static gboolean
-findings_mention(const GPtrArray *findings, const char *part)
-{
-  for (guint i = 0; i < findings->len; i++) {
-    const DksFinding *f = g_ptr_array_index((GPtrArray *)findings, i);
-    if (strstr(f->text, part) != NULL)
-      return TRUE;
-  }
-  return FALSE;
 }
 
 typedef struct {

@@ -5,6 +5,7 @@
 #include "parse/finding.h"
 #include "parse/limits.h"
 #include "parse/tags.h"
+#include "testutil.h"
 
 typedef struct {
   const char *name;
@@ -14,26 +15,6 @@ typedef struct {
   guint warnings;
   const char *text_part; /* substring of some finding text, or NULL */
 } TagCase;
-
-static guint
-count_level(const GPtrArray *findings, DksFindingLevel level)
-{
-  guint n = 0;
-  for (guint i = 0; i < findings->len; i++)
-    n += ((const DksFinding *)g_ptr_array_index((GPtrArray *)findings, i))->level == level;
-  return n;
-}
-
-static gboolean
-some_text_has(const GPtrArray *findings, const char *part)
-{
-  for (guint i = 0; i < findings->len; i++) {
-    const DksFinding *f = g_ptr_array_index((GPtrArray *)findings, i);
-    if (strstr(f->text, part) != NULL)
-      return TRUE;
-  }
-  return FALSE;
-}
 
 static char *
 summarize(const DksTagList *list)
@@ -56,7 +37,7 @@ tags_one(const TagCase *c)
   g_assert_cmpuint(count_level(list->findings, DKS_FINDING_ERROR), ==, c->errors);
   g_assert_cmpuint(count_level(list->findings, DKS_FINDING_WARNING), ==, c->warnings);
   if (c->text_part != NULL)
-    g_assert_true(some_text_has(list->findings, c->text_part));
+    g_assert_true(findings_mention(list->findings, c->text_part));
 
   /* Offsets point at the name and the trimmed value in the input. */
   for (guint i = 0; i < list->tags->len; i++) {
@@ -162,7 +143,7 @@ test_tags_cap(void)
   g_autoptr(DksTagList) list = dks_tag_list_parse(text->str, text->len, "test");
   g_assert_cmpuint(list->tags->len, ==, DKS_MAX_TAGS);
   g_assert_cmpuint(count_level(list->findings, DKS_FINDING_ERROR), ==, 1);
-  g_assert_true(some_text_has(list->findings, "more than"));
+  g_assert_true(findings_mention(list->findings, "more than"));
   g_string_free(text, TRUE);
 
   /* Exactly the cap, with a trailing ';', is fine. */

@@ -24,13 +24,18 @@ source_path(const char *first, ...)
 }
 
 guint
-count_problems(const GPtrArray *findings)
+count_level(const GPtrArray *findings, DksFindingLevel level)
 {
   guint n = 0;
   for (guint i = 0; i < findings->len; i++)
-    n += ((const DksFinding *)g_ptr_array_index((GPtrArray *)findings, i))->level !=
-         DKS_FINDING_NOTE;
+    n += ((const DksFinding *)g_ptr_array_index((GPtrArray *)findings, i))->level == level;
   return n;
+}
+
+guint
+count_problems(const GPtrArray *findings)
+{
+  return findings->len - count_level(findings, DKS_FINDING_NOTE);
 }
 
 gboolean

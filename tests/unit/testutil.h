@@ -4,11 +4,15 @@
 #pragma once
 #include <glib.h>
 
+#include "parse/finding.h"
 #include "parse/message.h"
 
 /* A path in the source tree (DKS_SOURCE_ROOT, which meson's test
  * environment sets) from its NULL-terminated parts; free it. */
 char *source_path(const char *first, ...) G_GNUC_NULL_TERMINATED;
+
+/* How many findings are of level. */
+guint count_level(const GPtrArray *findings, DksFindingLevel level);
 
 /* How many findings are warnings or errors, not notes. */
 guint count_problems(const GPtrArray *findings);
