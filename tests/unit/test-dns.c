@@ -344,6 +344,16 @@ typedef struct {
   const char *why_bogus; /* part of it, or NULL when there is none */
 } DnssecCase;
 
+/* What any validating path (recursive, forwarding, the checked default
+ * anchor) must say of the signed test zone and an unsigned one. */
+static const DnssecCase signed_zone_cases[] = {
+  { "good._domainkey.signed.example", DKS_DNS_ANSWER, 0, DKS_DNSSEC_SECURE, NULL },
+  { "nothing._domainkey.signed.example", DKS_DNS_NXDOMAIN, 3, DKS_DNSSEC_SECURE, NULL },
+  { "tampered._domainkey.signed.example", DKS_DNS_SERVFAIL, 0, DKS_DNSSEC_BOGUS,
+    "signature" },
+  { "direct._domainkey.example.com", DKS_DNS_ANSWER, 0, DKS_DNSSEC_INSECURE, NULL },
+};
+
 static void dnssec_check(const DksDnsAnswer *answer, const DnssecCase *c)
 {
   g_test_message("%s: %s %s %s", c->qname, dks_dns_outcome_name(answer->outcome),
@@ -1468,15 +1478,8 @@ static void test_recursive_dnssec(Lab *lab, gconstpointer data)
                                .root_server = lab->root_server,
                                .trust_anchor = lab->anchor };
   g_autoptr(DksResolver) resolver = lab_resolver(&config);
-  static const DnssecCase cases[] = {
-    { "good._domainkey.signed.example", DKS_DNS_ANSWER, 0, DKS_DNSSEC_SECURE, NULL },
-    { "nothing._domainkey.signed.example", DKS_DNS_NXDOMAIN, 3, DKS_DNSSEC_SECURE, NULL },
-    { "tampered._domainkey.signed.example", DKS_DNS_SERVFAIL, 0, DKS_DNSSEC_BOGUS,
-      "signature" },
-    { "direct._domainkey.example.com", DKS_DNS_ANSWER, 0, DKS_DNSSEC_INSECURE, NULL },
-  };
-  for (guint i = 0; i < G_N_ELEMENTS(cases); i++)
-    dnssec_one(resolver, &cases[i]);
+  for (guint i = 0; i < G_N_ELEMENTS(signed_zone_cases); i++)
+    dnssec_one(resolver, &signed_zone_cases[i]);
 }
 
 /* The server truncates the 4096-bit key's answer on UDP (TC); libunbound
@@ -1520,15 +1523,8 @@ static void test_forward_validating(Lab *lab, gconstpointer data)
                                .forward_port = lab->unbound.port,
                                .trust_anchor = lab->anchor };
   g_autoptr(DksResolver) resolver = lab_resolver(&config);
-  static const DnssecCase cases[] = {
-    { "good._domainkey.signed.example", DKS_DNS_ANSWER, 0, DKS_DNSSEC_SECURE, NULL },
-    { "nothing._domainkey.signed.example", DKS_DNS_NXDOMAIN, 3, DKS_DNSSEC_SECURE, NULL },
-    { "tampered._domainkey.signed.example", DKS_DNS_SERVFAIL, 0, DKS_DNSSEC_BOGUS,
-      "signature" },
-    { "direct._domainkey.example.com", DKS_DNS_ANSWER, 0, DKS_DNSSEC_INSECURE, NULL },
-  };
-  for (guint i = 0; i < G_N_ELEMENTS(cases); i++)
-    dnssec_one(resolver, &cases[i]);
+  for (guint i = 0; i < G_N_ELEMENTS(signed_zone_cases); i++)
+    dnssec_one(resolver, &signed_zone_cases[i]);
 }
 
 /* FORWARD to a validating unbound while dkimscope does not validate: the
@@ -1680,14 +1676,6 @@ static void lookups_at_once(DksResolver *resolver, const char *const *names, gui
     g_assert_nonnull(answers[i]);
 }
 
-static const DnssecCase path_secure_cases[] = {
-  { "good._domainkey.signed.example", DKS_DNS_ANSWER, 0, DKS_DNSSEC_SECURE, NULL },
-  { "nothing._domainkey.signed.example", DKS_DNS_NXDOMAIN, 3, DKS_DNSSEC_SECURE, NULL },
-  { "tampered._domainkey.signed.example", DKS_DNS_SERVFAIL, 0, DKS_DNSSEC_BOGUS,
-    "signature" },
-  { "direct._domainkey.example.com", DKS_DNS_ANSWER, 0, DKS_DNSSEC_INSECURE, NULL },
-};
-
 /* An unbound that passes DNSSEC: the check's DNSKEY is secure, so with no
  * anchor given the default one validates — lookups made while the check
  * runs (both contexts asked) and after it (the validator alone). */
@@ -1698,29 +1686,29 @@ static void test_path_secure(Lab *lab, gconstpointer data)
     return;
   DksResolverConfig config = path_check_config(lab, lab->unbound.port);
   g_autoptr(DksResolver) resolver = lab_resolver(&config);
-  enum { N = G_N_ELEMENTS(path_secure_cases) };
+  enum { N = G_N_ELEMENTS(signed_zone_cases) };
   const char *names[N];
   for (guint i = 0; i < N; i++)
-    names[i] = path_secure_cases[i].qname;
+    names[i] = signed_zone_cases[i].qname;
   DksDnsAnswer *answers[N];
   lookups_at_once(resolver, names, N, answers); /* the check starts with them */
   g_autofree char *describe = g_strdup_printf("resolver 127.0.0.1@%u", lab->unbound.port);
   for (guint i = 0; i < N; i++) {
-    dnssec_check(answers[i], &path_secure_cases[i]);
+    dnssec_check(answers[i], &signed_zone_cases[i]);
     g_assert_cmpstr(answers[i]->resolver, ==, describe);
     dks_dns_answer_free(answers[i]);
   }
   for (guint i = 0; i < N; i++)
-    dnssec_one(resolver, &path_secure_cases[i]);
+    dnssec_one(resolver, &signed_zone_cases[i]);
   /* a fresh resolver keeps the default anchor and the probe name */
   g_autoptr(GError) error = NULL;
   g_autoptr(DksResolver) fresh = dks_resolver_new_fresh(resolver, &error);
   g_assert_no_error(error);
-  dnssec_one(fresh, &path_secure_cases[0]);
+  dnssec_one(fresh, &signed_zone_cases[0]);
   /* "none" still means none: the resolver's AD bit, no note */
   config.trust_anchor = "none";
   g_autoptr(DksResolver) unchecked = lab_resolver(&config);
-  g_autoptr(DksDnsAnswer) answer = lookup_and_wait(unchecked, path_secure_cases[0].qname);
+  g_autoptr(DksDnsAnswer) answer = lookup_and_wait(unchecked, signed_zone_cases[0].qname);
   g_assert_cmpint(answer->dnssec, ==, DKS_DNSSEC_UNCHECKED);
   g_assert_true(answer->resolver_ad);
   g_assert_null(answer->dnssec_note);
