@@ -20,6 +20,9 @@
 #define DKS_MAX_RSA_BITS           16384u  /* larger keys are refused */
 #define DKS_MAX_EVIDENCE_LINES     200u    /* per step */
 #define DKS_MAX_ZONE_FILES         32u     /* --dns-zone given */
+#define DKS_MAX_SHARED_ANSWERS     16384u  /* DNS answers one resolver keeps
+                                              for the rest of the run; past
+                                              it, questions are asked anew */
 #define DKS_CLOCK_SKEW_SECONDS     300     /* t= this far ahead is tolerated */
 
 /* The interactive view (tui/): how much of the input it shows, and how

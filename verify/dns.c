@@ -143,6 +143,16 @@ typedef struct {
   gboolean ad;   /* the reply had AD set */
 } AdProbe;
 
+/* One question asked once per resolver: the first lookup of a name asks,
+ * lookups of the same name meanwhile wait for its answer, and later ones
+ * get a copy of it at once.  Failures are kept too, so a folder of mail
+ * from one broken domain costs one time-out, not one per message; a fresh
+ * resolver (dks_resolver_new_fresh, the re-check) starts empty. */
+typedef struct {
+  DksDnsAnswer *answer; /* NULL while the first lookup is in flight */
+  GPtrArray *waiters;   /* Lookup*: asked meanwhile, end with the first */
+} Shared;
+
 struct DksResolver {
   DksResolverConfig config; /* deep copy: new_fresh, the authoritative context */
   Backend main;
@@ -160,6 +170,11 @@ struct DksResolver {
   guint timeout_ms;
   char *tmpdir;            /* ZONES: generated config, root zone, log */
   FILE *log;               /* ZONES: libunbound's log, read for errors */
+  GHashTable *shared;      /* canonical qname -> Shared*: key, DMARC and
+                              probe lookups */
+  GHashTable *shared_authoritative; /* the same for the authoritative
+                                       servers' answers */
+  guint questions;         /* asked of libunbound (dks_resolver_questions) */
   gboolean delivering;     /* inside the callbacks' loop */
   gboolean free_requested; /* dks_resolver_free was called from a callback */
 };
@@ -170,6 +185,11 @@ struct Lookup {
   DksDnsCallback callback;
   gpointer user_data;
   GDestroyNotify cancelled; /* instead of callback when the resolver goes */
+  GHashTable *shared_in;    /* the resolver's table this lookup shares
+                               answers through, or NULL */
+  Shared *leads;            /* this lookup asks for the waiters of leads */
+  gboolean waits;           /* this lookup waits for another one's answer
+                               (in_flight, but asks nothing itself) */
   gint64 started_us;
   GSource *timeout_source;
   Query query;          /* on the lookup's backend */
@@ -194,6 +214,55 @@ void dks_dns_answer_free(DksDnsAnswer *answer)
   g_free(answer->resolver);
   g_free(answer->error);
   g_free(answer);
+}
+
+static gpointer cname_hop_copy(gconstpointer data, gpointer unused)
+{
+  (void) unused;
+  const DksCnameHop *hop = data;
+  DksCnameHop *copy = g_new0(DksCnameHop, 1);
+  copy->owner = g_strdup(hop->owner);
+  copy->target = g_strdup(hop->target);
+  copy->ttl = hop->ttl;
+  return copy;
+}
+
+/* The strings are immutable GBytes: the copy shares them. */
+static gpointer txt_record_copy(gconstpointer data, gpointer unused)
+{
+  (void) unused;
+  const DksTxtRecord *txt = data;
+  DksTxtRecord *copy = g_new0(DksTxtRecord, 1);
+  copy->owner = g_strdup(txt->owner);
+  copy->ttl = txt->ttl;
+  copy->strings = g_ptr_array_new_full(txt->strings->len, (GDestroyNotify) g_bytes_unref);
+  for (guint i = 0; i < txt->strings->len; i++)
+    g_ptr_array_add(copy->strings, g_bytes_ref(g_ptr_array_index(txt->strings, i)));
+  copy->joined = txt->joined ? g_bytes_ref(txt->joined) : NULL;
+  return copy;
+}
+
+DksDnsAnswer *dks_dns_answer_copy(const DksDnsAnswer *answer)
+{
+  if (!answer)
+    return NULL;
+  DksDnsAnswer *copy = g_new0(DksDnsAnswer, 1);
+  *copy = *answer;
+  copy->qname = g_strdup(answer->qname);
+  copy->cname_chain = answer->cname_chain
+      ? g_ptr_array_copy(answer->cname_chain, cname_hop_copy, NULL) : NULL;
+  if (copy->cname_chain)
+    g_ptr_array_set_free_func(copy->cname_chain, (GDestroyNotify) dks_cname_hop_free);
+  copy->txt = answer->txt
+      ? g_ptr_array_copy(answer->txt, txt_record_copy, NULL) : NULL;
+  if (copy->txt)
+    g_ptr_array_set_free_func(copy->txt, (GDestroyNotify) dks_txt_record_free);
+  copy->why_bogus = g_strdup(answer->why_bogus);
+  copy->dnssec_note = g_strdup(answer->dnssec_note);
+  copy->dig_command = g_strdup(answer->dig_command);
+  copy->resolver = g_strdup(answer->resolver);
+  copy->error = g_strdup(answer->error);
+  return copy;
 }
 
 const char *dks_dns_outcome_name(DksDnsOutcome outcome)
@@ -436,6 +505,67 @@ static void schedule_delivery(DksResolver *resolver)
   g_source_attach(resolver->deliver_source, resolver->main_context);
 }
 
+/* Queues a finished lookup's answer (owned) for delivery. */
+static void lookup_enqueue(Lookup *lookup, DksDnsAnswer *answer)
+{
+  DksResolver *resolver = lookup->resolver;
+  g_hash_table_remove(resolver->in_flight, lookup);
+  if (lookup->answer != answer)
+    dks_dns_answer_free(lookup->answer);
+  lookup->answer = answer;
+  g_queue_push_tail(&resolver->finished, lookup);
+  schedule_delivery(resolver);
+}
+
+/* The asking lookup has its answer: the run keeps it, and every lookup
+ * that waited for it gets a copy, in the order they were asked. */
+static void shared_settle(Shared *shared, const DksDnsAnswer *answer)
+{
+  shared->answer = dks_dns_answer_copy(answer);
+  for (guint i = 0; i < shared->waiters->len; i++) {
+    Lookup *waiter = g_ptr_array_index(shared->waiters, i);
+    waiter->waits = FALSE;
+    lookup_enqueue(waiter, dks_dns_answer_copy(answer));
+  }
+  g_ptr_array_set_size(shared->waiters, 0);
+}
+
+static void shared_free(Shared *shared)
+{
+  dks_dns_answer_free(shared->answer);
+  g_ptr_array_unref(shared->waiters); /* the lookups are in_flight's */
+  g_free(shared);
+}
+
+/* Answers lookup from the run's answers when its question was asked
+ * before (TRUE: it is answered, or waits for the answer), or makes it the
+ * one that asks (FALSE).  A copy keeps the time the first answer took:
+ * that is how long DNS took to answer the question. */
+static gboolean lookup_join_shared(Lookup *lookup)
+{
+  GHashTable *table = lookup->shared_in;
+  if (!table)
+    return FALSE;
+  Shared *shared = g_hash_table_lookup(table, lookup->qname);
+  if (shared && shared->answer) {
+    lookup_enqueue(lookup, dks_dns_answer_copy(shared->answer));
+    return TRUE;
+  }
+  if (shared) {
+    lookup->waits = TRUE;
+    g_ptr_array_add(shared->waiters, lookup);
+    g_hash_table_add(lookup->resolver->in_flight, lookup);
+    return TRUE;
+  }
+  if (g_hash_table_size(table) >= DKS_MAX_SHARED_ANSWERS)
+    return FALSE; /* asked anew, and not kept */
+  shared = g_new0(Shared, 1);
+  shared->waiters = g_ptr_array_new();
+  g_hash_table_insert(table, g_strdup(lookup->qname), shared);
+  lookup->leads = shared;
+  return FALSE;
+}
+
 /* Ends a lookup with answer (owned; it may be one a query holds): it
  * leaves the in-flight set, stops asking, and waits for delivery. */
 static void lookup_finish(Lookup *lookup, DksDnsAnswer *answer)
@@ -451,12 +581,12 @@ static void lookup_finish(Lookup *lookup, DksDnsAnswer *answer)
       queries[i]->answer = NULL;
     query_clear(queries[i]);
   }
-  if (lookup->answer != answer)
-    dks_dns_answer_free(lookup->answer);
   answer->elapsed_us = g_get_monotonic_time() - lookup->started_us;
-  lookup->answer = answer;
-  g_queue_push_tail(&resolver->finished, lookup);
-  schedule_delivery(resolver);
+  if (lookup->leads) {
+    shared_settle(lookup->leads, answer);
+    lookup->leads = NULL;
+  }
+  lookup_enqueue(lookup, answer);
 }
 
 /* The note for an answer from backend: set when the resolver has a
@@ -570,6 +700,7 @@ static gboolean query_ask(Query *query, const char *name, int rrtype, char **why
 {
   int err = ub_resolve_async(query->backend->ctx, name, rrtype, RR_CLASS_IN, query,
                              on_ub_result, &query->async_id);
+  query->lookup->resolver->questions++;
   if (err != 0) {
     *why = g_strdup_printf("libunbound: %s", ub_strerror(err));
     return FALSE;
@@ -862,6 +993,8 @@ static void fail_in_flight(Backend *backend, const char *why)
   GList *lookups = g_hash_table_get_keys(resolver->in_flight);
   for (GList *l = lookups; l; l = l->next) {
     Lookup *lookup = l->data;
+    if (lookup->waits)
+      continue; /* ends with the lookup it waits for */
     Query *queries[] = { &lookup->query, &lookup->twin };
     for (guint i = 0; i < G_N_ELEMENTS(queries); i++) {
       Query *query = queries[i];
@@ -998,6 +1131,8 @@ static void lookup_start(Lookup *lookup, const char *qname)
                                             error->message));
     return;
   }
+  if (lookup_join_shared(lookup))
+    return;
   lookup_route(lookup);
   g_autofree char *why = NULL;
   if (!query_ask(&lookup->query, lookup->qname, RR_TYPE_TXT, &why)) {
@@ -1025,8 +1160,9 @@ void dks_resolver_lookup_txt_full(DksResolver *resolver, const char *qname,
   g_return_if_fail(qname != NULL);
   g_return_if_fail(callback != NULL);
   g_return_if_fail(!resolver->free_requested);
-  lookup_start(lookup_new(resolver, &resolver->main, callback, user_data, cancelled),
-               qname);
+  Lookup *lookup = lookup_new(resolver, &resolver->main, callback, user_data, cancelled);
+  lookup->shared_in = resolver->shared;
+  lookup_start(lookup, qname);
 }
 
 void dks_resolver_lookup_txt(DksResolver *resolver, const char *qname,
@@ -1039,6 +1175,12 @@ guint dks_resolver_pending(const DksResolver *resolver)
 {
   g_return_val_if_fail(resolver != NULL, 0);
   return g_hash_table_size(resolver->in_flight) + resolver->finished.length;
+}
+
+guint dks_resolver_questions(const DksResolver *resolver)
+{
+  g_return_val_if_fail(resolver != NULL, 0);
+  return resolver->questions;
 }
 
 const char *dks_resolver_describe(const DksResolver *resolver)
@@ -1846,10 +1988,14 @@ static gboolean backend_start(Backend *backend, const char *anchor, gboolean zon
   /* libunbound's library default is 16 outgoing sockets, so the 17th key
    * lookup of a message waited for a whole round trip (bench/): allow
    * every signature's lookup to be in flight at once. */
+  /* libunbound rotates the records of an RRset per answer by default: the
+   * same message would list two TXT records at a key name in another order
+   * from run to run.  Reports are reproducible instead. */
   if (ub_ctx_set_option(backend->ctx, "outgoing-range:", "256") != 0 ||
-      ub_ctx_set_option(backend->ctx, "num-queries-per-thread:", "128") != 0) {
+      ub_ctx_set_option(backend->ctx, "num-queries-per-thread:", "128") != 0 ||
+      ub_ctx_set_option(backend->ctx, "rrset-roundrobin:", "no") != 0) {
     g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                "libunbound rejected the outgoing-range setting");
+                "libunbound rejected the outgoing-range or rrset-roundrobin setting");
     return FALSE;
   }
   if (anchor && !backend_add_trust_anchor(backend, anchor, error))
@@ -2000,6 +2146,10 @@ DksResolver *dks_resolver_new(const DksResolverConfig *config, GError **error)
   DksResolver *resolver = g_new0(DksResolver, 1);
   g_queue_init(&resolver->finished);
   resolver->in_flight = g_hash_table_new(NULL, NULL);
+  resolver->shared = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                           (GDestroyNotify) shared_free);
+  resolver->shared_authoritative = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                                         (GDestroyNotify) shared_free);
   resolver->main_context = g_main_context_ref_thread_default();
   resolver->timeout_ms = config->timeout_ms ? config->timeout_ms : DEFAULT_TIMEOUT_MS;
   config_copy(&resolver->config, config);
@@ -2064,6 +2214,7 @@ gboolean dks_resolver_lookup_authoritative(DksResolver *resolver, const char *qn
                                             backend->start_error));
     return TRUE;
   }
+  lookup->shared_in = resolver->shared_authoritative;
   lookup_start(lookup, qname);
   return TRUE;
 }
@@ -2101,6 +2252,8 @@ static void resolver_destroy(DksResolver *resolver)
   }
   g_list_free(lookups);
   g_hash_table_destroy(resolver->in_flight);
+  g_hash_table_destroy(resolver->shared);
+  g_hash_table_destroy(resolver->shared_authoritative);
   g_queue_clear_full(&resolver->finished, (GDestroyNotify) lookup_cancel_free);
   destroy_source(&resolver->deliver_source);
   destroy_source(&resolver->path.timeout);

@@ -116,6 +116,9 @@ typedef struct {
 } DksDnsAnswer;
 
 void dks_dns_answer_free(DksDnsAnswer *answer);
+/* A deep copy (the TXT strings' GBytes are shared: they are immutable);
+ * NULL for NULL.  Caller frees. */
+DksDnsAnswer *dks_dns_answer_copy(const DksDnsAnswer *answer);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(DksDnsAnswer, dks_dns_answer_free)
 
 const char *dks_dns_outcome_name(DksDnsOutcome outcome); /* "nxdomain", ... */
@@ -156,6 +159,17 @@ void dks_resolver_lookup_txt_full(DksResolver *resolver, const char *qname,
 
 /* Number of lookups whose callback has not run yet. */
 guint dks_resolver_pending(const DksResolver *resolver);
+
+/* A resolver asks each name once: a lookup of a name asked before gets a
+ * copy of that answer (failures and time-outs included), and one made
+ * while it is still awaited gets it when it comes; both are delivered like
+ * any answer, later on the main context, and keep the first answer's
+ * elapsed_us.  Up to DKS_MAX_SHARED_ANSWERS names are kept; past that,
+ * new names are asked every time.  A fresh resolver starts with none.
+ * This counts the questions sent to libunbound so far (each chain-walk
+ * step and the DNSSEC twin of a lookup count too): for tests and
+ * benchmarks. */
+guint dks_resolver_questions(const DksResolver *resolver);
 
 /* Human description of the mode ("offline zones: demo.zone"). Static to the
  * resolver. */

@@ -2120,6 +2120,150 @@ static void test_authoritative_modes(void)
 }
 
 /* The resolver keeps its own copy of the configuration. */
+
+/* ------------------------------------------- one question per name per run */
+
+/* Every field a report shows, between two answers to the same question. */
+static void assert_same_answer(const DksDnsAnswer *a, const DksDnsAnswer *b)
+{
+  g_assert_cmpstr(a->qname, ==, b->qname);
+  g_assert_cmpint(a->outcome, ==, b->outcome);
+  g_assert_cmpint(a->rcode, ==, b->rcode);
+  g_assert_cmpint(a->dnssec, ==, b->dnssec);
+  g_assert_cmpstr(a->resolver, ==, b->resolver);
+  g_assert_cmpstr(a->dig_command, ==, b->dig_command);
+  g_assert_cmpstr(a->error, ==, b->error);
+  g_assert_cmpstr(a->dnssec_note, ==, b->dnssec_note);
+  g_assert_cmpuint(a->answer_size, ==, b->answer_size);
+  g_assert_cmpint(a->elapsed_us, ==, b->elapsed_us);
+  g_assert_cmpint(a->has_negative_ttl, ==, b->has_negative_ttl);
+  g_assert_cmpuint(a->negative_ttl, ==, b->negative_ttl);
+  g_autofree char *chain_a = describe_chain(a->cname_chain);
+  g_autofree char *chain_b = describe_chain(b->cname_chain);
+  g_assert_cmpstr(chain_a, ==, chain_b);
+  g_autofree char *txt_a = describe_txt(a->txt);
+  g_autofree char *txt_b = describe_txt(b->txt);
+  g_assert_cmpstr(txt_a, ==, txt_b);
+}
+
+/* 100 lookups of one name and 100 of another, made at once: two questions,
+ * and every copy says what the first answer said.  A later lookup is a
+ * copy too; a fresh resolver asks again. */
+static void test_shared_one_question(void)
+{
+  g_autoptr(GPtrArray) args = test_zone_args();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DksResolver) resolver = zones_resolver(args, &error);
+  g_assert_no_error(error);
+  static const char *const names[] = { "chain._domainkey.example.com",
+                                       "nothing._domainkey.example.net" };
+  DksDnsAnswer *answers[2][100] = { { NULL } };
+  for (guint i = 0; i < 100; i++)
+    for (guint n = 0; n < G_N_ELEMENTS(names); n++)
+      dks_resolver_lookup_txt(resolver, names[n], store_answer, &answers[n][i]);
+  g_assert_cmpuint(dks_resolver_pending(resolver), ==, 200);
+  g_assert_true(wait_for_lookups(resolver, 20000));
+  g_assert_cmpuint(dks_resolver_questions(resolver), ==, 2);
+  g_assert_cmpint(answers[0][0]->outcome, ==, DKS_DNS_ANSWER);
+  g_assert_cmpuint(answers[0][0]->cname_chain->len, ==, 2);
+  g_assert_cmpint(answers[1][0]->outcome, ==, DKS_DNS_NXDOMAIN);
+  for (guint n = 0; n < G_N_ELEMENTS(names); n++)
+    for (guint i = 0; i < 100; i++) {
+      g_assert_true(i == 0 || answers[n][i] != answers[n][0]); /* each its own */
+      assert_same_answer(answers[n][0], answers[n][i]);
+    }
+
+  g_autoptr(DksDnsAnswer) later = lookup_and_wait(resolver, "CHAIN._domainkey.Example.COM.");
+  g_assert_cmpuint(dks_resolver_questions(resolver), ==, 2);
+  assert_same_answer(answers[0][0], later);
+
+  g_autoptr(DksResolver) fresh = dks_resolver_new_fresh(resolver, &error);
+  g_assert_no_error(error);
+  g_autoptr(DksDnsAnswer) again = lookup_and_wait(fresh, names[0]);
+  g_assert_cmpuint(dks_resolver_questions(fresh), ==, 1);
+  g_assert_cmpint(again->outcome, ==, DKS_DNS_ANSWER);
+  for (guint n = 0; n < G_N_ELEMENTS(names); n++)
+    for (guint i = 0; i < 100; i++)
+      dks_dns_answer_free(answers[n][i]);
+}
+
+/* A name that timed out is not asked again within the run: the next
+ * lookup gets the time-out at once, not after another wait. */
+static void test_shared_timeout_not_retried(void)
+{
+  guint port = 0;
+  int fd = silent_udp_socket(&port);
+  DksResolverConfig config = { .mode = DKS_RESOLVER_FORWARD, .forward_addr = "127.0.0.1",
+                               .forward_port = port, .timeout_ms = 300,
+                               .default_anchor = NO_DEFAULT_ANCHOR };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DksResolver) resolver = dks_resolver_new(&config, &error);
+  g_assert_no_error(error);
+  DksDnsAnswer *first[10] = { NULL };
+  for (guint i = 0; i < G_N_ELEMENTS(first); i++)
+    dks_resolver_lookup_txt(resolver, "direct._domainkey.example.com", store_answer,
+                            &first[i]);
+  g_assert_true(wait_for_lookups(resolver, 5000));
+  g_assert_cmpuint(dks_resolver_questions(resolver), ==, 1);
+  for (guint i = 0; i < G_N_ELEMENTS(first); i++)
+    g_assert_cmpint(first[i]->outcome, ==, DKS_DNS_TIMEOUT);
+
+  gint64 start = g_get_monotonic_time();
+  g_autoptr(DksDnsAnswer) later = lookup_and_wait(resolver, "direct._domainkey.example.com");
+  g_assert_cmpint(g_get_monotonic_time() - start, <, 200 * 1000);
+  g_assert_cmpuint(dks_resolver_questions(resolver), ==, 1);
+  assert_same_answer(first[0], later);
+  for (guint i = 0; i < G_N_ELEMENTS(first); i++)
+    dks_dns_answer_free(first[i]);
+  close(fd);
+}
+
+/* Lookups waiting for another one's answer are cancelled with it. */
+static void test_shared_free_cancels_waiters(void)
+{
+  g_autoptr(GPtrArray) args = test_zone_args();
+  g_autoptr(GError) error = NULL;
+  DksResolver *resolver = zones_resolver(args, &error);
+  g_assert_no_error(error);
+  Outcomes o = { 0, 0 };
+  for (guint i = 0; i < 5; i++)
+    dks_resolver_lookup_txt_full(resolver, "direct._domainkey.example.com", outcome_answer,
+                                 &o, outcome_cancel);
+  g_assert_cmpuint(dks_resolver_pending(resolver), ==, 5);
+  dks_resolver_free(resolver);
+  g_assert_cmpuint(o.cancels, ==, 5);
+  spin_for(100);
+  g_assert_cmpuint(o.calls, ==, 0);
+}
+
+/* Past DKS_MAX_SHARED_ANSWERS names, a new name is asked every time (and
+ * still answered); the names kept before stay kept. */
+static void test_shared_cap(void)
+{
+  g_autoptr(GPtrArray) args = test_zone_args();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DksResolver) resolver = zones_resolver(args, &error);
+  g_assert_no_error(error);
+  guint calls = 0;
+  for (guint i = 0; i < DKS_MAX_SHARED_ANSWERS; i++) {
+    g_autofree char *name = g_strdup_printf("k%u._domainkey.example.com", i);
+    dks_resolver_lookup_txt(resolver, name, count_calls, &calls);
+    if (dks_resolver_pending(resolver) >= 256)
+      g_assert_true(wait_for_lookups(resolver, 20000));
+  }
+  g_assert_true(wait_for_lookups(resolver, 20000));
+  g_assert_cmpuint(calls, ==, DKS_MAX_SHARED_ANSWERS);
+  guint asked = dks_resolver_questions(resolver);
+  g_assert_cmpuint(asked, ==, DKS_MAX_SHARED_ANSWERS);
+  g_autoptr(DksDnsAnswer) beyond = lookup_and_wait(resolver, "beyond._domainkey.example.com");
+  g_autoptr(DksDnsAnswer) beyond_again = lookup_and_wait(resolver,
+                                                          "beyond._domainkey.example.com");
+  g_assert_cmpint(beyond_again->outcome, ==, DKS_DNS_NXDOMAIN);
+  g_assert_cmpuint(dks_resolver_questions(resolver), ==, asked + 2);
+  g_autoptr(DksDnsAnswer) kept = lookup_and_wait(resolver, "k0._domainkey.example.com");
+  g_assert_cmpuint(dks_resolver_questions(resolver), ==, asked + 2);
+}
+
 static void test_new_fresh(void)
 {
   g_autoptr(GPtrArray) args = test_zone_args();
@@ -2170,6 +2314,10 @@ int main(int argc, char **argv)
   g_test_add_func("/dns/recursive/real-root", test_recursive_real_root);
   g_test_add_func("/dns/authoritative/modes", test_authoritative_modes);
   g_test_add_func("/dns/new-fresh", test_new_fresh);
+  g_test_add_func("/dns/shared/one-question", test_shared_one_question);
+  g_test_add_func("/dns/shared/timeout-not-retried", test_shared_timeout_not_retried);
+  g_test_add_func("/dns/shared/free-cancels-waiters", test_shared_free_cancels_waiters);
+  g_test_add_func("/dns/shared/cap", test_shared_cap);
   g_test_add("/dns/recursive/lookups", Lab, NULL, lab_setup_root, test_recursive_lookups,
              lab_teardown);
   g_test_add("/dns/recursive/long-chain", Lab, NULL, lab_setup_root,
