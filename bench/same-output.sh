@@ -66,6 +66,8 @@ if [ -f "$conformance/expected.tsv" ]; then
   run_both "all conformance messages in one run" --now "$now" \
     --dns-zone "$conformance/conformance.zone" "${conf[@]/#/$conformance/}"
 fi
-run_both "demo" --demo --now 1767225600
+demo_zones=()
+for z in "$here"/demo/*.zone; do demo_zones+=(--dns-zone "$z"); done
+run_both "demo" --now 1767225600 "${demo_zones[@]}" "$here/demo/demo.eml"
 [ $status = 0 ] && echo "same output: every fixture and conformance message, json/text/advice"
 exit $status
