@@ -20,6 +20,9 @@
 #define DKS_MAX_RSA_BITS           16384u  /* larger keys are refused */
 #define DKS_MAX_EVIDENCE_LINES     200u    /* per step */
 #define DKS_MAX_ZONE_FILES         32u     /* --dns-zone given */
+#define DKS_MAX_BATCH_WINDOW       256u    /* messages in flight at once */
+#define DKS_MAX_BATCH_WINDOW_BYTES (64u * 1024u * 1024u) /* and their bytes */
+#define DKS_MAX_JOBS               64u     /* --jobs */
 #define DKS_MAX_SHARED_ANSWERS     16384u  /* DNS answers one resolver keeps
                                               for the rest of the run; past
                                               it, questions are asked anew */

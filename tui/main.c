@@ -11,6 +11,7 @@
 #include "parse/finding.h"
 #include "parse/limits.h"
 #include "tui/app.h"
+#include "tui/batch.h"
 #include "tui/report.h"
 
 /* Exit codes (also in README and the man page); a message's are
@@ -21,7 +22,7 @@ enum {
   EXIT_TEMPORARY_FAILURE = DKS_EXIT_TEMPORARY_FAILURE,
   EXIT_NO_SIGNATURE = DKS_EXIT_NO_SIGNATURE,
   EXIT_USAGE = DKS_EXIT_NO_MESSAGE, /* EX_USAGE */
-  EXIT_NO_INPUT = 66,     /* EX_NOINPUT */
+  EXIT_NO_INPUT = DKS_EXIT_NO_INPUT, /* EX_NOINPUT */
   EXIT_UNAVAILABLE = 69,  /* EX_UNAVAILABLE: resolver could not be set up */
 };
 
@@ -39,6 +40,7 @@ typedef struct {
   gboolean lookup;
   gboolean no_color;
   gboolean version;
+  gint jobs;             /* 0: one per processor */
   char **files;
 } Options;
 
@@ -84,6 +86,8 @@ static const GOptionEntry entries[] = {
   {"trust-anchor", 0, 0, G_OPTION_ARG_FILENAME, &opts.trust_anchor,
    "Validate DNSSEC with this trust anchor file; 'none' never validates "
    "(default: the root's anchor with --recursive)", "FILE|none"},
+  {"jobs", 0, 0, G_OPTION_ARG_INT, &opts.jobs,
+   "Threads that read and check messages (default: one per processor)", "N"},
   {"now", 0, 0, G_OPTION_ARG_STRING, &opts.now_text,
    "Check t= and x= against this time instead of the clock", "UNIXTIME"},
   {"demo", 0, 0, G_OPTION_ARG_NONE, &opts.demo,
@@ -254,86 +258,12 @@ make_resolver(GPtrArray *zones, int *code)
   return resolver;
 }
 
-/* Runs one message through the pipeline and waits for every DNS answer. */
-static DksRun *
-analyse(DksMessage *msg, DksResolver *resolver, gint64 now)
-{
-  DksRun *run = dks_run_new(msg, now);
-  dks_run_start_dns(run, resolver, NULL, NULL);
-  while (!dks_run_is_done(run))
-    g_main_context_iteration(NULL, TRUE);
-  return run;
-}
-
-static int
-exit_code_for(DksResult result)
-{
-  return (int)dks_report_exit_status_for(result);
-}
-
-/* Combines per-file exit codes: lasting failure beats temporary beats "no
- * signature" beats pass; unreadable input beats them all. */
-static int
-combine_exit(int a, int b)
-{
-  static const int order[] = {EXIT_ALL_PASS, EXIT_NO_SIGNATURE,
-                              EXIT_TEMPORARY_FAILURE, EXIT_LASTING_FAILURE,
-                              EXIT_NO_INPUT};
-  int ra = 0, rb = 0;
-  for (guint i = 0; i < G_N_ELEMENTS(order); i++) {
-    if (order[i] == a) ra = (int)i;
-    if (order[i] == b) rb = (int)i;
-  }
-  return ra >= rb ? a : b;
-}
-
 static gboolean
 locale_is_utf8(void)
 {
   const char *codeset = nl_langinfo(CODESET);
   return codeset && (g_ascii_strcasecmp(codeset, "UTF-8") == 0 ||
                      g_ascii_strcasecmp(codeset, "utf8") == 0);
-}
-
-/* Prints run in format on standard output; returns its exit code. */
-static int
-print_report(const DksRun *run, const char *file, DksResolver *resolver,
-             DksReportFormat format)
-{
-  g_autoptr(GString) out = g_string_new(NULL);
-  DksReportOptions ropt = {
-    .file = file,
-    .resolver = dks_resolver_describe(resolver),
-    .ascii_only = !locale_is_utf8(),
-    .width = 80,
-  };
-  switch (format) {
-  case DKS_REPORT_JSON: dks_report_json(out, run, &ropt); break;
-  case DKS_REPORT_ADVICE: dks_report_advice(out, run, &ropt); break;
-  case DKS_REPORT_TEXT: dks_report_text(out, run, &ropt); break;
-  }
-  fputs(out->str, stdout);
-  fflush(stdout);
-  return exit_code_for(dks_run_overall(run));
-}
-
-static int
-report_file(const char *file, DksResolver *resolver, gint64 now,
-            DksReportFormat format)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GString) out = g_string_new(NULL);
-  DksMessage *msg = dks_message_new_from_file(file, &error);
-  if (msg == NULL) {
-    fprintf(stderr, "dkimscope: %s\n", error->message);
-    if (format == DKS_REPORT_JSON) {
-      dks_report_json_error(out, file, error->message);
-      fputs(out->str, stdout);
-    }
-    return EXIT_NO_INPUT;
-  }
-  g_autoptr(DksRun) run = analyse(msg, resolver, now);
-  return print_report(run, file, resolver, format);
 }
 
 static DksReportFormat
@@ -348,29 +278,41 @@ report_format(void)
   return DKS_REPORT_TEXT;
 }
 
+static DksBatchConfig
+batch_config(DksResolver *resolver, gint64 now)
+{
+  DksBatchConfig config = {
+    .resolver = resolver,
+    .now = now,
+    .format = report_format(),
+    .ascii_only = !locale_is_utf8(),
+    .jobs = opts.jobs > 0 ? (guint)opts.jobs : g_get_num_processors(),
+    .out = stdout,
+  };
+  return config;
+}
+
 /* --lookup as a report: waits for every answer, then prints the run as
  * for a message. */
 static int
-report_lookup(DksRun *run, DksResolver *resolver, DksReportFormat format)
+report_lookup(DksRun *run, DksResolver *resolver, gint64 now)
 {
   dks_run_start_dns(run, resolver, NULL, NULL);
   while (!dks_run_is_done(run))
     g_main_context_iteration(NULL, TRUE);
-  return print_report(run, NULL, resolver, format);
+  DksBatchConfig config = batch_config(resolver, now);
+  g_autoptr(GString) out = g_string_new(NULL);
+  dks_batch_render(out, run, NULL, &config);
+  fputs(out->str, stdout);
+  fflush(stdout);
+  return (int)dks_report_exit_status_for(dks_run_overall(run));
 }
 
 static int
 report_files(GPtrArray *files, DksResolver *resolver, gint64 now)
 {
-  DksReportFormat format = report_format();
-  int code = EXIT_ALL_PASS;
-  for (guint i = 0; i < files->len; i++) {
-    if (i > 0 && format != DKS_REPORT_JSON)
-      fputs("\n", stdout);
-    int file_code = report_file(g_ptr_array_index(files, i), resolver, now, format);
-    code = i == 0 ? file_code : combine_exit(code, file_code);
-  }
-  return code;
+  DksBatchConfig config = batch_config(resolver, now);
+  return dks_batch_run(&config, files);
 }
 
 /* no-color.org: NO_COLOR set to anything but the empty string. */
@@ -451,6 +393,8 @@ run(void)
   }
   if (opts.report != NULL && opts.tui)
     return fail(EXIT_USAGE, "--report and --tui exclude each other");
+  if (opts.jobs < 0 || opts.jobs > (gint)DKS_MAX_JOBS)
+    return fail(EXIT_USAGE, "--jobs wants 1 to %u threads, not %d", DKS_MAX_JOBS, opts.jobs);
   gint64 now = 0;
   if (!parse_now(&now, &error))
     return fail(EXIT_USAGE, "%s", error->message);
@@ -502,7 +446,7 @@ run(void)
     return run_interactive(files, g_steal_pointer(&lookup), resolver, now);
   g_autoptr(DksResolver) owned = resolver;
   if (lookup != NULL)
-    return report_lookup(lookup, resolver, report_format());
+    return report_lookup(lookup, resolver, now);
   return report_files(files, resolver, now);
 }
 

@@ -2,7 +2,9 @@
 """The command line as a user meets it: exit codes, errors on bad input,
 stdin, JSON shape, hostile bytes kept off the terminal, the demo and a
 silent resolver.  Real DNS servers are exercised in test-live-dns.py."""
+import json
 import os
+import re
 import shutil
 import socket
 import sys
@@ -40,7 +42,10 @@ def test_usage_errors():
                        (["--resolver", "not-an-ip", "x"], "bad --resolver"),
                        (["--resolver", "127.0.0.1@99999", "x"], "bad port"),
                        (["--dns-timeout", "0", "x"], "bad timeout"),
-                       (["--resolver", "127.0.0.1", "--dns-zone", "z", "x"], "zone and resolver")]:
+                       (["--resolver", "127.0.0.1", "--dns-zone", "z", "x"], "zone and resolver"),
+                       (["--jobs", "-1", "x"], "negative --jobs"),
+                       (["--jobs", "65", "x"], "too many --jobs"),
+                       (["--jobs", "two", "x"], "--jobs not a number")]:
         code, out, err = dkstest.run(args)
         tap.ok(code == 64 and one_line_error(err), f"usage error exits 64: {what}",
                f"exit {code}, stderr {err!r}")
@@ -221,6 +226,66 @@ def test_dns_timeout(now):
     tap.ok(sig.get("body_hash") == "match", "the rest of the walkthrough is still shown")
 
 
+def masked(out):
+    """A report with the measured DNS times masked: the rest must not vary."""
+    out = re.sub(rb'"ms":[0-9]+', b'"ms":N', out)
+    return re.sub(rb'\b[0-9]+ ms\b', b'N ms', out)
+
+
+def test_many_files(zones, now):
+    """Many messages in one run: the same reports, in the order given, with
+    one thread or several, as one file at a time; unreadable entries are
+    reported in their place."""
+    files = sorted({os.path.join(dkstest.FIXTURES, r["file"]) for r in ROWS
+                    if r.get("args", "-") == "-"})
+    with tempfile.TemporaryDirectory() as tmp:
+        missing = os.path.join(tmp, "missing.eml")
+        mixed = files[:3] + [missing, tmp] + files[3:] + files[:2]
+        runs = {}
+        for fmt in ("json", "text"):
+            for jobs in ("1", "2", "8"):
+                runs[fmt, jobs] = dkstest.run([f"--report={fmt}", "--jobs", jobs, "--now", now]
+                                              + zones + mixed)
+            same = all(runs[fmt, j][0] == runs[fmt, "1"][0] and
+                       masked(runs[fmt, j][1]) == masked(runs[fmt, "1"][1]) and
+                       runs[fmt, j][2] == runs[fmt, "1"][2] for j in ("2", "8"))
+            tap.ok(same and runs[fmt, "1"][0] == 66,
+                   f"{len(mixed)} files as {fmt}: --jobs 1, 2 and 8 print the same, exit 66",
+                   [(j, runs[fmt, j][0], runs[fmt, j][2]) for j in ("1", "2", "8")])
+        err = runs["json", "2"][2].decode()
+        tap.ok(err == f"dkimscope: cannot open {missing}: No such file or directory\n"
+                      f"dkimscope: {tmp} is a directory\n",
+               "unreadable entries: one line each on stderr, in order", err)
+        objs = [json.loads(line) for line in runs["json", "2"][1].decode().splitlines()]
+        tap.ok([o["file"] for o in objs] == mixed,
+               "one JSON line per file, in the order given", [o["file"] for o in objs][:8])
+        alone = []
+        for path in mixed[:3] + mixed[5:8]:
+            code, out, _ = dkstest.run(["--report=json", "--now", now] + zones + [path])
+            alone.append(masked(out))
+        lines = [masked(l + b"\n") for l in runs["json", "2"][1].splitlines()]
+        tap.ok(lines[:3] + lines[5:8] == alone,
+               "each report is what the file alone gives", (len(lines), len(alone)))
+
+
+def test_many_files_one_timeout(now):
+    """20 messages against a resolver that never answers: their lookups
+    wait together and the failure is not asked again per message, so the
+    run takes about one --dns-timeout, not twenty."""
+    path, _ = fixture("pass", "pass")
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        start = time.monotonic()
+        code, objs, err = dkstest.run_json(["--now", now, "--dns-timeout", "1",
+                                            "--resolver", f"127.0.0.1@{port}"] + [path] * 20)
+        took = time.monotonic() - start
+    reasons = {sig["reason"] for o in objs for sig in o["signatures"]}
+    tap.ok(code == 2 and len(objs) == 20 and reasons == {"dns-temperror"},
+           "20 messages, silent resolver: 20 reports, temperror each", (code, len(objs), reasons))
+    tap.ok(took < 10, f"their lookups waited together: {took:.1f} s, not 20 x 1 s")
+
+
 def main():
     zones = zone_args()
     now = ROWS[0]["now"]
@@ -233,6 +298,8 @@ def main():
     test_guidance_output(zones, now)
     test_lookup(zones, now)
     test_dns_timeout(now)
+    test_many_files(zones, now)
+    test_many_files_one_timeout(now)
     return tap.done()
 
 
