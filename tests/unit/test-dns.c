@@ -1627,7 +1627,10 @@ static void test_cached_negative(Lab *lab, gconstpointer data)
   /* the authoritative context is kept for the next cross-check */
   g_autoptr(DksDnsAnswer) truth2 = authoritative_and_wait(resolver, "missing." FRESH_NAME);
   g_assert_cmpint(truth2->outcome, ==, DKS_DNS_NXDOMAIN);
-  g_assert_cmpuint(truth2->negative_ttl, ==, 600);
+  /* the zone's SOA, learnt by the first cross-check, may have aged a
+   * second in that context's cache by now, as for the first answer */
+  g_assert_cmpuint(truth2->negative_ttl, <=, 600);
+  g_assert_cmpuint(truth2->negative_ttl, >=, 590);
 
   /* A fresh resolver empties only dkimscope's own cache: it still asks the
    * same unbound, which keeps its NXDOMAIN until the negative TTL runs out.
