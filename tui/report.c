@@ -3,11 +3,10 @@
  * that may hold input bytes goes through dks_sanitize(). */
 #include "tui/report.h"
 
-#include <json-glib/json-glib.h>
-
 #include "help/guidance.h"
 #include "help/texts.h"
 #include "parse/finding.h"
+#include "tui/jsonw.h"
 #include "tui/sanitize.h"
 
 /* ---------- text ---------- */
@@ -370,84 +369,102 @@ dks_report_advice(GString *out, const DksRun *run, const DksReportOptions *opt)
 
 /* ---------- JSON ---------- */
 
+/* The report's JSON is written by tui/jsonw.c, not built as a json-glib
+ * tree: see there why.  Every string value that may hold input bytes is
+ * sanitized first, as for the text report. */
+
+/* A sanitized string value (NULL as ""): printable ASCII is its own
+ * sanitized form (dks_sanitize copies it through), so only other strings
+ * are copied. */
 static void
-json_string(JsonBuilder *b, const char *key, const char *value)
+json_clean_value(DksJsonWriter *w, const char *value)
 {
-  json_builder_set_member_name(b, key);
-  if (value == NULL) {
-    json_builder_add_null_value(b);
+  const char *p = value != NULL ? value : "";
+  value = p;
+  while ((guchar)*p >= 0x20 && (guchar)*p < 0x7f)
+    p++;
+  if (*p == '\0') {
+    dks_jsonw_string_len(w, value, p - value);
     return;
   }
   g_autofree char *clean = dks_sanitize(value, -1, FALSE);
-  json_builder_add_string_value(b, clean);
+  dks_jsonw_string(w, clean);
 }
 
 static void
-json_strings(JsonBuilder *b, const char *key, const GPtrArray *values)
+json_string(DksJsonWriter *w, const char *key, const char *value)
 {
-  json_builder_set_member_name(b, key);
-  json_builder_begin_array(b);
-  for (guint i = 0; values && i < values->len; i++) {
-    g_autofree char *clean = dks_sanitize(g_ptr_array_index(values, i), -1, FALSE);
-    json_builder_add_string_value(b, clean);
-  }
-  json_builder_end_array(b);
+  dks_jsonw_member(w, key);
+  if (value == NULL)
+    dks_jsonw_null(w);
+  else
+    json_clean_value(w, value);
 }
 
 static void
-json_dns_answer(JsonBuilder *b, const DksDnsAnswer *dns)
+json_strings(DksJsonWriter *w, const char *key, const GPtrArray *values)
 {
-  json_builder_begin_object(b);
-  json_string(b, "query", dns->qname);
-  json_string(b, "rcode", dns->rcode < 0 ? NULL : dks_dns_rcode_name(dns->rcode));
-  json_string(b, "outcome", dks_dns_outcome_name(dns->outcome));
-  json_builder_set_member_name(b, "cname_chain");
-  json_builder_begin_array(b);
+  dks_jsonw_member(w, key);
+  dks_jsonw_begin_array(w);
+  for (guint i = 0; values && i < values->len; i++)
+    json_clean_value(w, g_ptr_array_index(values, i));
+  dks_jsonw_end_array(w);
+}
+
+static void
+json_dns_answer(DksJsonWriter *w, const DksDnsAnswer *dns)
+{
+  dks_jsonw_begin_object(w);
+  json_string(w, "query", dns->qname);
+  json_string(w, "rcode", dns->rcode < 0 ? NULL : dks_dns_rcode_name(dns->rcode));
+  json_string(w, "outcome", dks_dns_outcome_name(dns->outcome));
+  dks_jsonw_member(w, "cname_chain");
+  dks_jsonw_begin_array(w);
   for (guint i = 0; dns->cname_chain && i < dns->cname_chain->len; i++) {
     const DksCnameHop *hop = g_ptr_array_index(dns->cname_chain, i);
-    json_builder_begin_object(b);
-    json_string(b, "owner", hop->owner);
-    json_string(b, "target", hop->target);
-    json_builder_set_member_name(b, "ttl");
-    json_builder_add_int_value(b, hop->ttl);
-    json_builder_end_object(b);
+    dks_jsonw_begin_object(w);
+    json_string(w, "owner", hop->owner);
+    json_string(w, "target", hop->target);
+    dks_jsonw_member(w, "ttl");
+    dks_jsonw_int(w, hop->ttl);
+    dks_jsonw_end_object(w);
   }
-  json_builder_end_array(b);
-  json_builder_set_member_name(b, "txt_records");
-  json_builder_add_int_value(b, dns->txt ? dns->txt->len : 0);
-  json_string(b, "dnssec", dks_dnssec_name(dns->dnssec));
-  json_string(b, "dnssec_note", dns->dnssec_note);
-  json_builder_set_member_name(b, "resolver_ad");
-  json_builder_add_boolean_value(b, dns->resolver_ad);
-  json_builder_set_member_name(b, "negative_ttl");
+  dks_jsonw_end_array(w);
+  dks_jsonw_member(w, "txt_records");
+  dks_jsonw_int(w, dns->txt ? dns->txt->len : 0);
+  json_string(w, "dnssec", dks_dnssec_name(dns->dnssec));
+  json_string(w, "dnssec_note", dns->dnssec_note);
+  dks_jsonw_member(w, "resolver_ad");
+  dks_jsonw_bool(w, dns->resolver_ad);
+  dks_jsonw_member(w, "negative_ttl");
   if (dns->has_negative_ttl)
-    json_builder_add_int_value(b, dns->negative_ttl);
+    dks_jsonw_int(w, dns->negative_ttl);
   else
-    json_builder_add_null_value(b);
-  json_builder_set_member_name(b, "size");
-  json_builder_add_int_value(b, dns->answer_size);
-  json_builder_set_member_name(b, "ms");
-  json_builder_add_int_value(b, dns->elapsed_us / 1000);
-  json_string(b, "resolver", dns->resolver);
-  json_string(b, "dig", dns->dig_command);
-  json_string(b, "error", dns->error);
-  json_builder_end_object(b);
+    dks_jsonw_null(w);
+  dks_jsonw_member(w, "size");
+  dks_jsonw_int(w, dns->answer_size);
+  dks_jsonw_member(w, "ms");
+  dks_jsonw_int(w, dns->elapsed_us / 1000);
+  json_string(w, "resolver", dns->resolver);
+  json_string(w, "dig", dns->dig_command);
+  json_string(w, "error", dns->error);
+  dks_jsonw_end_object(w);
 }
 
 static void
-json_dns(JsonBuilder *b, const DksSigRun *sr)
+json_dns(DksJsonWriter *w, const DksSigRun *sr)
 {
-  json_builder_set_member_name(b, "dns");
+  dks_jsonw_member(w, "dns");
   if (sr->dns == NULL) {
-    json_builder_add_null_value(b);
+    dks_jsonw_null(w);
   } else {
-    json_dns_answer(b, sr->dns);
+    json_dns_answer(w, sr->dns);
   }
-  json_builder_set_member_name(b, "dns_authoritative");
+  dks_jsonw_member(w, "dns_authoritative");
   if (sr->authoritative == NULL)
-    json_builder_add_null_value(b);
+    dks_jsonw_null(w);
   else
-    json_dns_answer(b, sr->authoritative);
+    json_dns_answer(w, sr->authoritative);
 }
 
 static const char *
@@ -457,244 +474,231 @@ tri_name(DksTri tri, const char *yes, const char *no)
 }
 
 static void
-json_steps(JsonBuilder *b, const DksSigRun *sr)
+json_steps(DksJsonWriter *w, const DksSigRun *sr)
 {
-  json_builder_set_member_name(b, "steps");
-  json_builder_begin_array(b);
+  dks_jsonw_member(w, "steps");
+  dks_jsonw_begin_array(w);
   for (int c = 0; c < DKS_CHECK_COUNT; c++) {
     const DksStep *step = &sr->steps[c];
     if (!dks_sig_run_has_step(sr, step->check))
       continue;
-    json_builder_begin_object(b);
-    json_string(b, "id", dks_check_id_name(step->check));
-    json_string(b, "status", dks_status_name(step->status));
-    json_string(b, "title", dks_help_check_title(step->check));
-    json_string(b, "summary", step->summary);
-    json_string(b, "reason", step->reason ? dks_reason_name(step->reason) : NULL);
-    json_strings(b, "evidence", step->evidence);
-    json_builder_end_object(b);
+    dks_jsonw_begin_object(w);
+    json_string(w, "id", dks_check_id_name(step->check));
+    json_string(w, "status", dks_status_name(step->status));
+    json_string(w, "title", dks_help_check_title(step->check));
+    json_string(w, "summary", step->summary);
+    json_string(w, "reason", step->reason ? dks_reason_name(step->reason) : NULL);
+    json_strings(w, "evidence", step->evidence);
+    dks_jsonw_end_object(w);
   }
-  json_builder_end_array(b);
+  dks_jsonw_end_array(w);
 }
 
 static void
-json_clues(JsonBuilder *b, const DksSigRun *sr)
+json_clues(DksJsonWriter *w, const DksSigRun *sr)
 {
-  json_builder_set_member_name(b, "clues");
-  json_builder_begin_array(b);
+  dks_jsonw_member(w, "clues");
+  dks_jsonw_begin_array(w);
   for (guint i = 0; i < sr->clues->len; i++) {
     const DksClue *clue = g_ptr_array_index(sr->clues, i);
-    json_builder_begin_object(b);
-    json_string(b, "kind", dks_clue_kind_name(clue->kind));
-    json_string(b, "party", dks_party_name(clue->party));
-    json_string(b, "summary", clue->summary);
-    json_strings(b, "evidence", clue->evidence);
-    json_builder_end_object(b);
+    dks_jsonw_begin_object(w);
+    json_string(w, "kind", dks_clue_kind_name(clue->kind));
+    json_string(w, "party", dks_party_name(clue->party));
+    json_string(w, "summary", clue->summary);
+    json_strings(w, "evidence", clue->evidence);
+    dks_jsonw_end_object(w);
   }
-  json_builder_end_array(b);
+  dks_jsonw_end_array(w);
 }
 
 static void
-json_guidance(JsonBuilder *b, const DksRun *run, const DksSigRun *sr)
+json_guidance(DksJsonWriter *w, const DksRun *run, const DksSigRun *sr)
 {
   g_autoptr(DksGuidance) g = dks_guidance_new(run, sr);
-  json_string(b, "party", dks_party_name(g->party));
-  json_string(b, "who", g->who);
-  json_string(b, "provider", g->provider ? g->provider->id : NULL);
-  json_string(b, "verdict_line", g->verdict_line);
-  json_string(b, "explanation", g->explanation);
-  json_string(b, "fix", g->fix);
-  json_string(b, "check_after", g->check_after);
-  json_string(b, "receiver_note", g->receiver_note);
-  json_string(b, "refinement", g->refinement);
+  json_string(w, "party", dks_party_name(g->party));
+  json_string(w, "who", g->who);
+  json_string(w, "provider", g->provider ? g->provider->id : NULL);
+  json_string(w, "verdict_line", g->verdict_line);
+  json_string(w, "explanation", g->explanation);
+  json_string(w, "fix", g->fix);
+  json_string(w, "check_after", g->check_after);
+  json_string(w, "receiver_note", g->receiver_note);
+  json_string(w, "refinement", g->refinement);
   if (run->dmarc != NULL && run->dmarc->from_domain != NULL && sr->sig->domain != NULL)
-    json_string(b, "dmarc_alignment",
+    json_string(w, "dmarc_alignment",
                 dks_alignment_name(dks_dmarc_alignment(run->dmarc, sr->sig->domain)));
   else
-    json_string(b, "dmarc_alignment", NULL);
+    json_string(w, "dmarc_alignment", NULL);
 }
 
 static void
-json_signature(JsonBuilder *b, const DksRun *run, const DksSigRun *sr)
+json_signature(DksJsonWriter *w, const DksRun *run, const DksSigRun *sr)
 {
   const DksSignature *sig = sr->sig;
-  json_builder_begin_object(b);
-  json_builder_set_member_name(b, "index");
-  json_builder_add_int_value(b, sig->index);
-  json_string(b, "domain", sig->domain);
-  json_string(b, "selector", sig->selector);
-  json_string(b, "algorithm", sig->algorithm_name);
-  json_string(b, "result", dks_result_name(sr->result));
-  json_string(b, "reason", dks_reason_name(sr->reason));
-  json_string(b, "header_signature", tri_name(sr->header_valid, "valid", "invalid"));
-  json_string(b, "body_hash", tri_name(sr->body_hash_match, "match", "mismatch"));
-  json_string(b, "key_name", sr->key_name);
-  json_guidance(b, run, sr);
-  json_dns(b, sr);
-  json_steps(b, sr);
-  json_clues(b, sr);
-  json_builder_end_object(b);
+  dks_jsonw_begin_object(w);
+  dks_jsonw_member(w, "index");
+  dks_jsonw_int(w, sig->index);
+  json_string(w, "domain", sig->domain);
+  json_string(w, "selector", sig->selector);
+  json_string(w, "algorithm", sig->algorithm_name);
+  json_string(w, "result", dks_result_name(sr->result));
+  json_string(w, "reason", dks_reason_name(sr->reason));
+  json_string(w, "header_signature", tri_name(sr->header_valid, "valid", "invalid"));
+  json_string(w, "body_hash", tri_name(sr->body_hash_match, "match", "mismatch"));
+  json_string(w, "key_name", sr->key_name);
+  json_guidance(w, run, sr);
+  json_dns(w, sr);
+  json_steps(w, sr);
+  json_clues(w, sr);
+  dks_jsonw_end_object(w);
 }
 
 static void
-json_dmarc(JsonBuilder *b, const DksDmarc *d)
+json_dmarc(DksJsonWriter *w, const DksDmarc *d)
 {
-  json_builder_set_member_name(b, "dmarc");
+  dks_jsonw_member(w, "dmarc");
   if (d == NULL) {
-    json_builder_add_null_value(b);
+    dks_jsonw_null(w);
     return;
   }
-  json_builder_begin_object(b);
-  json_string(b, "from_domain", d->from_domain);
-  json_string(b, "org_domain", d->org_domain);
-  json_string(b, "problem", d->problem);
-  json_string(b, "status", dks_dmarc_status_name(d->status));
-  json_string(b, "record_name", d->record_name);
-  json_string(b, "record", d->record);
-  json_string(b, "policy", d->policy);
-  json_string(b, "adkim", d->strict_dkim ? "s" : "r");
-  json_builder_set_member_name(b, "pct");
-  json_builder_add_int_value(b, d->pct);
-  json_builder_set_member_name(b, "findings");
-  json_builder_begin_array(b);
-  for (guint i = 0; d->findings && i < d->findings->len; i++) {
-    g_autofree char *clean =
-      dks_sanitize(((const DksFinding *)g_ptr_array_index(d->findings, i))->text, -1, FALSE);
-    json_builder_add_string_value(b, clean);
-  }
-  json_builder_end_array(b);
-  json_builder_end_object(b);
+  dks_jsonw_begin_object(w);
+  json_string(w, "from_domain", d->from_domain);
+  json_string(w, "org_domain", d->org_domain);
+  json_string(w, "problem", d->problem);
+  json_string(w, "status", dks_dmarc_status_name(d->status));
+  json_string(w, "record_name", d->record_name);
+  json_string(w, "record", d->record);
+  json_string(w, "policy", d->policy);
+  json_string(w, "adkim", d->strict_dkim ? "s" : "r");
+  dks_jsonw_member(w, "pct");
+  dks_jsonw_int(w, d->pct);
+  dks_jsonw_member(w, "findings");
+  dks_jsonw_begin_array(w);
+  for (guint i = 0; d->findings && i < d->findings->len; i++)
+    json_clean_value(w, ((const DksFinding *)g_ptr_array_index(d->findings, i))->text);
+  dks_jsonw_end_array(w);
+  dks_jsonw_end_object(w);
 }
 
 static void
-json_authres(JsonBuilder *b, const DksRun *run)
+json_authres(DksJsonWriter *w, const DksRun *run)
 {
   const GPtrArray *authres = run->authres;
-  json_builder_set_member_name(b, "authentication_results");
-  json_builder_begin_array(b);
+  dks_jsonw_member(w, "authentication_results");
+  dks_jsonw_begin_array(w);
   for (guint i = 0; authres && i < authres->len; i++) {
     const DksAuthResults *ar = g_ptr_array_index(authres, i);
-    json_builder_begin_object(b);
-    json_string(b, "authserv_id", ar->authserv_id);
-    json_builder_set_member_name(b, "arc");
-    json_builder_add_boolean_value(b, ar->arc);
-    json_builder_set_member_name(b, "arc_instance");
-    json_builder_add_int_value(b, ar->arc_instance);
-    json_builder_set_member_name(b, "results");
-    json_builder_begin_array(b);
+    dks_jsonw_begin_object(w);
+    json_string(w, "authserv_id", ar->authserv_id);
+    dks_jsonw_member(w, "arc");
+    dks_jsonw_bool(w, ar->arc);
+    dks_jsonw_member(w, "arc_instance");
+    dks_jsonw_int(w, ar->arc_instance);
+    dks_jsonw_member(w, "results");
+    dks_jsonw_begin_array(w);
     for (guint j = 0; j < ar->results->len; j++) {
       const DksAuthResult *r = g_ptr_array_index(ar->results, j);
-      json_builder_begin_object(b);
-      json_string(b, "method", r->method);
-      json_string(b, "result", r->result);
-      json_string(b, "reason", r->reason);
-      json_string(b, "comment", r->comment);
-      json_string(b, "header_d", r->header_d);
-      json_string(b, "header_s", r->header_s);
-      json_string(b, "header_b", r->header_b);
-      json_strings(b, "properties", r->props);
+      dks_jsonw_begin_object(w);
+      json_string(w, "method", r->method);
+      json_string(w, "result", r->result);
+      json_string(w, "reason", r->reason);
+      json_string(w, "comment", r->comment);
+      json_string(w, "header_d", r->header_d);
+      json_string(w, "header_s", r->header_s);
+      json_string(w, "header_b", r->header_b);
+      json_strings(w, "properties", r->props);
       /* The "index" of the live signature this dkim result is about, so a
        * script can set the two side by side; null when none can be told. */
       const DksSigRun *live = dks_run_signature_for_authres(run, r);
-      json_builder_set_member_name(b, "signature_index");
+      dks_jsonw_member(w, "signature_index");
       if (live != NULL)
-        json_builder_add_int_value(b, live->sig->index);
+        dks_jsonw_int(w, live->sig->index);
       else
-        json_builder_add_null_value(b);
-      json_builder_end_object(b);
+        dks_jsonw_null(w);
+      dks_jsonw_end_object(w);
     }
-    json_builder_end_array(b);
-    json_builder_end_object(b);
+    dks_jsonw_end_array(w);
+    dks_jsonw_end_object(w);
   }
-  json_builder_end_array(b);
+  dks_jsonw_end_array(w);
 }
 
 /* "lookup": what a message-less run asked for, else null. */
 static void
-json_lookup(JsonBuilder *b, const DksRun *run)
+json_lookup(DksJsonWriter *w, const DksRun *run)
 {
-  json_builder_set_member_name(b, "lookup");
+  dks_jsonw_member(w, "lookup");
   if (!dks_run_is_lookup(run)) {
-    json_builder_add_null_value(b);
+    dks_jsonw_null(w);
     return;
   }
   const DksSigRun *sr = g_ptr_array_index(run->sigs, 0);
-  json_builder_begin_object(b);
-  json_string(b, "selector", sr->sig->selector);
-  json_string(b, "domain", sr->sig->domain);
-  json_string(b, "key_name", sr->key_name);
-  json_builder_end_object(b);
+  dks_jsonw_begin_object(w);
+  json_string(w, "selector", sr->sig->selector);
+  json_string(w, "domain", sr->sig->domain);
+  json_string(w, "key_name", sr->key_name);
+  dks_jsonw_end_object(w);
 }
 
 static void
-json_message(JsonBuilder *b, const DksMessage *msg)
+json_message(DksJsonWriter *w, const DksMessage *msg)
 {
-  json_builder_set_member_name(b, "message");
+  dks_jsonw_member(w, "message");
   if (msg == NULL) {
-    json_builder_add_null_value(b);
+    dks_jsonw_null(w);
     return;
   }
-  json_builder_begin_object(b);
-  json_string(b, "from", msg->from_display);
-  json_string(b, "subject", msg->subject_display);
-  json_string(b, "date", msg->date_display);
-  json_builder_set_member_name(b, "headers_only");
-  json_builder_add_boolean_value(b, (msg->flags & DKS_MESSAGE_HEADERS_ONLY) != 0);
-  json_builder_set_member_name(b, "bare_lf_converted");
-  json_builder_add_boolean_value(b, (msg->flags & DKS_MESSAGE_BARE_LF_CONVERTED) != 0);
-  json_builder_set_member_name(b, "mbox_from_removed");
-  json_builder_add_boolean_value(b, (msg->flags & DKS_MESSAGE_MBOX_FROM_REMOVED) != 0);
-  json_builder_set_member_name(b, "notes");
-  json_builder_begin_array(b);
+  dks_jsonw_begin_object(w);
+  json_string(w, "from", msg->from_display);
+  json_string(w, "subject", msg->subject_display);
+  json_string(w, "date", msg->date_display);
+  dks_jsonw_member(w, "headers_only");
+  dks_jsonw_bool(w, (msg->flags & DKS_MESSAGE_HEADERS_ONLY) != 0);
+  dks_jsonw_member(w, "bare_lf_converted");
+  dks_jsonw_bool(w, (msg->flags & DKS_MESSAGE_BARE_LF_CONVERTED) != 0);
+  dks_jsonw_member(w, "mbox_from_removed");
+  dks_jsonw_bool(w, (msg->flags & DKS_MESSAGE_MBOX_FROM_REMOVED) != 0);
+  dks_jsonw_member(w, "notes");
+  dks_jsonw_begin_array(w);
   for (guint i = 0; msg->findings && i < msg->findings->len; i++) {
     const DksFinding *f = g_ptr_array_index(msg->findings, i);
-    g_autofree char *clean = dks_sanitize(f->text, -1, FALSE);
-    json_builder_add_string_value(b, clean);
+    json_clean_value(w, f->text);
   }
-  json_builder_end_array(b);
-  json_builder_end_object(b);
-}
-
-static void
-append_json_root(GString *out, JsonBuilder *b)
-{
-  g_autoptr(JsonNode) root = json_builder_get_root(b);
-  g_autoptr(JsonGenerator) gen = json_generator_new();
-  json_generator_set_root(gen, root);
-  g_autofree char *text = json_generator_to_data(gen, NULL);
-  g_string_append(out, text);
-  g_string_append_c(out, '\n');
+  dks_jsonw_end_array(w);
+  dks_jsonw_end_object(w);
 }
 
 void
 dks_report_json(GString *out, const DksRun *run, const DksReportOptions *opt)
 {
-  g_autoptr(JsonBuilder) b = json_builder_new();
-  json_builder_begin_object(b);
-  json_string(b, "file", opt->file);
-  json_string(b, "result", dks_result_name(dks_run_overall(run)));
-  json_lookup(b, run);
-  json_message(b, run->msg);
-  json_builder_set_member_name(b, "signatures");
-  json_builder_begin_array(b);
+  DksJsonWriter writer, *w = &writer;
+  dks_jsonw_init(w, out);
+  dks_jsonw_begin_object(w);
+  json_string(w, "file", opt->file);
+  json_string(w, "result", dks_result_name(dks_run_overall(run)));
+  json_lookup(w, run);
+  json_message(w, run->msg);
+  dks_jsonw_member(w, "signatures");
+  dks_jsonw_begin_array(w);
   for (guint i = 0; i < run->sigs->len; i++)
-    json_signature(b, run, g_ptr_array_index(run->sigs, i));
-  json_builder_end_array(b);
-  json_dmarc(b, run->dmarc);
-  json_authres(b, run);
-  json_builder_end_object(b);
-  append_json_root(out, b);
+    json_signature(w, run, g_ptr_array_index(run->sigs, i));
+  dks_jsonw_end_array(w);
+  json_dmarc(w, run->dmarc);
+  json_authres(w, run);
+  dks_jsonw_end_object(w);
+  g_string_append_c(out, '\n');
 }
 
 void
 dks_report_json_error(GString *out, const char *file, const char *error)
 {
-  g_autoptr(JsonBuilder) b = json_builder_new();
-  json_builder_begin_object(b);
-  json_string(b, "file", file);
-  json_string(b, "error", error);
-  json_builder_end_object(b);
-  append_json_root(out, b);
+  DksJsonWriter writer, *w = &writer;
+  dks_jsonw_init(w, out);
+  dks_jsonw_begin_object(w);
+  json_string(w, "file", file);
+  json_string(w, "error", error);
+  dks_jsonw_end_object(w);
+  g_string_append_c(out, '\n');
 }
 
 /* ---------- exit status ---------- */
