@@ -2,6 +2,7 @@
 #include <json-glib/json-glib.h>
 
 #include "help/texts.h"
+#include "tui/jsonw.h"
 #include "tui/report.h"
 #include "tui/sanitize.h"
 
@@ -263,6 +264,305 @@ test_authres_difference(void)
   g_assert_nonnull(strstr(dks_help_dmarc_meaning("none", FALSE), "only to report"));
 }
 
+/* ------------------------------------------------------- JSON writer */
+
+/* What json-glib's generator (compact, as the report used before
+ * tui/jsonw.c) writes for node.  Caller frees. */
+static char *
+json_glib_text(JsonNode *node)
+{
+  g_autoptr(JsonGenerator) gen = json_generator_new();
+  json_generator_set_root(gen, node);
+  return json_generator_to_data(gen, NULL);
+}
+
+/* json-glib's text for a one-string array. */
+static char *
+json_glib_string_array(const char *value)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new();
+  json_builder_begin_array(b);
+  json_builder_add_string_value(b, value);
+  json_builder_end_array(b);
+  g_autoptr(JsonNode) root = json_builder_get_root(b);
+  return json_glib_text(root);
+}
+
+/* The writer's text for a one-string array of len octets. */
+static char *
+jsonw_string_array(const char *value, gsize len)
+{
+  GString *out = g_string_new(NULL);
+  DksJsonWriter w;
+  dks_jsonw_init(&w, out);
+  dks_jsonw_begin_array(&w);
+  dks_jsonw_string_len(&w, value, len);
+  dks_jsonw_end_array(&w);
+  g_assert_cmpuint(w.depth, ==, 0);
+  return g_string_free(out, FALSE);
+}
+
+/* json is valid JSON: UTF-8 that JsonParser reads.  Returns the parsed
+ * root; caller frees. */
+static JsonNode *
+assert_valid_json(const char *json)
+{
+  g_autoptr(JsonParser) parser = json_parser_new();
+  g_autoptr(GError) error = NULL;
+  g_assert_true(g_utf8_validate(json, -1, NULL));
+  if (!json_parser_load_from_data(parser, json, -1, &error))
+    g_error("not JSON (%s): %s", error->message, json);
+  return json_node_copy(json_parser_get_root(parser));
+}
+
+/* json is valid JSON and json-glib writes the tree it holds as exactly
+ * these bytes again.  Returns the parsed root; caller frees. */
+static JsonNode *
+assert_json_glib_same(const char *json)
+{
+  JsonNode *root = assert_valid_json(json);
+  g_autofree char *again = json_glib_text(root);
+  g_assert_cmpstr(again, ==, json);
+  return root;
+}
+
+/* Every ASCII octet in "a?z": json-glib's bytes, except 0x1f, which
+ * json-glib 1.6 copies through raw (not JSON, RFC 8259 §7). */
+static void
+test_jsonw_ascii_table(void)
+{
+  for (guint c = 1; c < 0x80; c++) {
+    char in[4] = {'a', (char)c, 'z', '\0'};
+    g_autofree char *got = jsonw_string_array(in, 3);
+    g_autofree char *want = NULL;
+    switch (c) {
+    case '"': want = g_strdup("[\"a\\\"z\"]"); break;
+    case '\\': want = g_strdup("[\"a\\\\z\"]"); break;
+    case '\b': want = g_strdup("[\"a\\bz\"]"); break;
+    case '\t': want = g_strdup("[\"a\\tz\"]"); break;
+    case '\n': want = g_strdup("[\"a\\nz\"]"); break;
+    case '\f': want = g_strdup("[\"a\\fz\"]"); break;
+    case '\r': want = g_strdup("[\"a\\rz\"]"); break;
+    default:
+      want = c < 0x20 || c == 0x7f ? g_strdup_printf("[\"a\\u%04xz\"]", c)
+                                   : g_strdup_printf("[\"a%cz\"]", c);
+      break;
+    }
+    g_test_message("octet 0x%02x: %s", c, got);
+    g_assert_cmpstr(got, ==, want);
+    g_autoptr(JsonNode) back = c == 0x1f ? assert_valid_json(got) : assert_json_glib_same(got);
+    g_assert_cmpstr(json_array_get_string_element(json_node_get_array(back), 0), ==, in);
+    g_autofree char *theirs = json_glib_string_array(in);
+    if (c == 0x1f)
+      g_assert_cmpstr(theirs, ==, "[\"a\x1fz\"]");
+    else
+      g_assert_cmpstr(got, ==, theirs);
+  }
+  /* '/' is not escaped; NUL (only with a length) is \u0000. */
+  g_autofree char *slash = jsonw_string_array("</a>", 4);
+  g_assert_cmpstr(slash, ==, "[\"</a>\"]");
+  g_autofree char *nul = jsonw_string_array("a\0b", 3);
+  g_assert_cmpstr(nul, ==, "[\"a\\u0000b\"]");
+  g_autoptr(JsonNode) nul_back = assert_valid_json(nul);
+  g_assert_cmpuint(json_node_get_array(nul_back) != NULL, ==, TRUE);
+}
+
+typedef struct {
+  const char *input;
+  const char *want; /* NULL: as the input */
+} EscapeCase;
+
+/* Valid UTF-8 goes out as it is, as json-glib writes it; each octet that
+ * starts no valid sequence becomes \ufffd, where json-glib copies it
+ * through and so writes something no JSON parser must accept. */
+static void
+test_jsonw_utf8_table(void)
+{
+  static const EscapeCase cases[] = {
+    {"\xc2\xa7 6.1", NULL},                 /* § */
+    {"wait\xe2\x80\xa6", NULL},             /* … */
+    {"line\xe2\x80\xa8sep\xe2\x80\xa9", NULL}, /* U+2028, U+2029 */
+    {"\xef\xbb\xbf" "bom \xef\xbf\xbf", NULL}, /* U+FEFF, U+FFFF */
+    {"smile \xf0\x9f\x98\x80", NULL},       /* U+1F600: no surrogate pair */
+    {"last \xf4\x8f\xbf\xbf", NULL},        /* U+10FFFF */
+    {"caf\xc3\xa9 \"x\"", "caf\xc3\xa9 \\\"x\\\""},
+    {"bad \xff\xfe", "bad \\ufffd\\ufffd"},
+    {"overlong \xc0\xaf", "overlong \\ufffd\\ufffd"},
+    {"surrogate \xed\xa0\x80", "surrogate \\ufffd\\ufffd\\ufffd"},
+    {"cut \xe2\x80", "cut \\ufffd\\ufffd"},
+    {"cut \xe2\x80 mid", "cut \\ufffd\\ufffd mid"},
+    {"above \xf4\x90\x80\x80", "above \\ufffd\\ufffd\\ufffd\\ufffd"},
+    {"five \xf8\x88\x80\x80\x80", "five \\ufffd\\ufffd\\ufffd\\ufffd\\ufffd"},
+    {"lone \x80 cont", "lone \\ufffd cont"},
+    {"\xc3", "\\ufffd"},
+  };
+  for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+    const EscapeCase *c = &cases[i];
+    g_autofree char *got = jsonw_string_array(c->input, strlen(c->input));
+    g_autofree char *want = g_strdup_printf("[\"%s\"]", c->want ? c->want : c->input);
+    g_test_message("case %u: %s", i, got);
+    g_assert_cmpstr(got, ==, want);
+    g_autoptr(JsonNode) back = c->want == NULL ? assert_json_glib_same(got)
+                                               : assert_valid_json(got);
+    if (c->want == NULL) {
+      g_autofree char *theirs = json_glib_string_array(c->input);
+      g_assert_cmpstr(got, ==, theirs);
+    } else {
+      g_assert_true(g_utf8_validate(
+        json_array_get_string_element(json_node_get_array(back), 0), -1, NULL));
+    }
+  }
+  /* What json-glib itself writes there, its own parser refuses. */
+  g_autofree char *theirs = json_glib_string_array("bad \xff");
+  g_autoptr(JsonParser) parser = json_parser_new();
+  g_autoptr(GError) error = NULL;
+  g_assert_false(json_parser_load_from_data(parser, theirs, -1, &error));
+  g_assert_nonnull(error);
+}
+
+/* Nesting, commas, empty containers, every value kind and the gint64
+ * extremes: the same bytes as json-glib's builder and generator. */
+static void
+test_jsonw_structure(void)
+{
+  g_autoptr(GString) out = g_string_new("prefix ");
+  DksJsonWriter w;
+  dks_jsonw_init(&w, out);
+  g_autoptr(JsonBuilder) b = json_builder_new();
+
+  dks_jsonw_begin_object(&w);                json_builder_begin_object(b);
+  dks_jsonw_member(&w, "min");               json_builder_set_member_name(b, "min");
+  dks_jsonw_int(&w, G_MININT64);             json_builder_add_int_value(b, G_MININT64);
+  dks_jsonw_member(&w, "max");               json_builder_set_member_name(b, "max");
+  dks_jsonw_int(&w, G_MAXINT64);             json_builder_add_int_value(b, G_MAXINT64);
+  dks_jsonw_member(&w, "ints");              json_builder_set_member_name(b, "ints");
+  dks_jsonw_begin_array(&w);                 json_builder_begin_array(b);
+  static const gint64 ints[] = {0, 1, -1, 9, 10, -10, 4294967295, -4294967296,
+                                G_MAXINT64 - 1, G_MININT64 + 1};
+  for (guint i = 0; i < G_N_ELEMENTS(ints); i++) {
+    dks_jsonw_int(&w, ints[i]);              json_builder_add_int_value(b, ints[i]);
+  }
+  dks_jsonw_end_array(&w);                   json_builder_end_array(b);
+  dks_jsonw_member(&w, "empty_array");       json_builder_set_member_name(b, "empty_array");
+  dks_jsonw_begin_array(&w);                 json_builder_begin_array(b);
+  dks_jsonw_end_array(&w);                   json_builder_end_array(b);
+  dks_jsonw_member(&w, "empty_object");      json_builder_set_member_name(b, "empty_object");
+  dks_jsonw_begin_object(&w);                json_builder_begin_object(b);
+  dks_jsonw_end_object(&w);                  json_builder_end_object(b);
+  dks_jsonw_member(&w, "t");                 json_builder_set_member_name(b, "t");
+  dks_jsonw_bool(&w, 2);                     json_builder_add_boolean_value(b, 2);
+  dks_jsonw_member(&w, "f");                 json_builder_set_member_name(b, "f");
+  dks_jsonw_bool(&w, FALSE);                 json_builder_add_boolean_value(b, FALSE);
+  dks_jsonw_member(&w, "n");                 json_builder_set_member_name(b, "n");
+  dks_jsonw_null(&w);                        json_builder_add_null_value(b);
+  dks_jsonw_member(&w, "s");                 json_builder_set_member_name(b, "s");
+  dks_jsonw_string(&w, NULL);                json_builder_add_null_value(b);
+  dks_jsonw_member(&w, "na\"me\xc2\xa7");    json_builder_set_member_name(b, "na\"me\xc2\xa7");
+  dks_jsonw_string(&w, "");                  json_builder_add_string_value(b, "");
+  dks_jsonw_member(&w, "nested");            json_builder_set_member_name(b, "nested");
+  dks_jsonw_begin_array(&w);                 json_builder_begin_array(b);
+  dks_jsonw_begin_array(&w);                 json_builder_begin_array(b);
+  dks_jsonw_end_array(&w);                   json_builder_end_array(b);
+  dks_jsonw_begin_array(&w);                 json_builder_begin_array(b);
+  dks_jsonw_begin_object(&w);                json_builder_begin_object(b);
+  dks_jsonw_member(&w, "a");                 json_builder_set_member_name(b, "a");
+  dks_jsonw_begin_object(&w);                json_builder_begin_object(b);
+  dks_jsonw_member(&w, "b");                 json_builder_set_member_name(b, "b");
+  dks_jsonw_string(&w, "c");                 json_builder_add_string_value(b, "c");
+  dks_jsonw_end_object(&w);                  json_builder_end_object(b);
+  dks_jsonw_member(&w, "d");                 json_builder_set_member_name(b, "d");
+  dks_jsonw_begin_array(&w);                 json_builder_begin_array(b);
+  dks_jsonw_null(&w);                        json_builder_add_null_value(b);
+  dks_jsonw_end_array(&w);                   json_builder_end_array(b);
+  dks_jsonw_end_object(&w);                  json_builder_end_object(b);
+  dks_jsonw_begin_object(&w);                json_builder_begin_object(b);
+  dks_jsonw_end_object(&w);                  json_builder_end_object(b);
+  dks_jsonw_end_array(&w);                   json_builder_end_array(b);
+  dks_jsonw_string(&w, "after");             json_builder_add_string_value(b, "after");
+  dks_jsonw_end_array(&w);                   json_builder_end_array(b);
+  dks_jsonw_end_object(&w);                  json_builder_end_object(b);
+  g_assert_cmpuint(w.depth, ==, 0);
+
+  g_autoptr(JsonNode) root = json_builder_get_root(b);
+  g_autofree char *want = json_glib_text(root);
+  g_test_message("%s", out->str);
+  g_assert_true(g_str_has_prefix(out->str, "prefix "));
+  g_assert_cmpstr(out->str + strlen("prefix "), ==, want);
+  g_assert_nonnull(strstr(want, "\"min\":-9223372036854775808,"
+                                "\"max\":9223372036854775807,"));
+  g_autoptr(JsonNode) back = assert_json_glib_same(out->str + strlen("prefix "));
+
+  /* A bare value at the top, and two documents one after the other. */
+  g_string_truncate(out, 0);
+  dks_jsonw_init(&w, out);
+  dks_jsonw_int(&w, 7);
+  g_assert_cmpstr(out->str, ==, "7");
+  g_string_truncate(out, 0);
+  dks_jsonw_init(&w, out);
+  dks_jsonw_begin_object(&w);
+  dks_jsonw_end_object(&w);
+  g_string_append_c(out, '\n');
+  dks_jsonw_init(&w, out);
+  dks_jsonw_begin_array(&w);
+  dks_jsonw_end_array(&w);
+  g_assert_cmpstr(out->str, ==, "{}\n[]");
+}
+
+/* The report's JSON for runs of every kind: valid, one line, and json-glib
+ * writes the tree it holds as the same bytes.  (That the tree is the one
+ * the json-glib builder made before is bench/same-output.sh's job: it
+ * diffs the reports of every fixture and conformance message against the
+ * binary from before.) */
+static void
+assert_report_json_glib_same(const DksRun *run, const char *file)
+{
+  g_autoptr(GString) out = g_string_new(NULL);
+  DksReportOptions opt = {.file = file, .resolver = "offline zones: x"};
+  dks_report_json(out, run, &opt);
+  g_assert_true(g_str_has_suffix(out->str, "\n"));
+  g_assert_true(strchr(out->str, '\n') == out->str + out->len - 1);
+  g_string_truncate(out, out->len - 1);
+  g_autoptr(JsonNode) root = assert_json_glib_same(out->str);
+  g_assert_true(JSON_NODE_HOLDS_OBJECT(root));
+}
+
+static DksRun *fixture_run(const char *name, gboolean with_dns);
+
+static void
+test_report_json_glib_same(void)
+{
+  g_autofree char *dir = g_build_filename(g_getenv("DKS_SOURCE_ROOT"), "tests",
+                                          "fixtures", "messages", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDir) d = g_dir_open(dir, 0, &error);
+  g_assert_no_error(error);
+  guint n = 0;
+  for (const char *name; (name = g_dir_read_name(d)) != NULL;) {
+    if (!g_str_has_suffix(name, ".eml"))
+      continue;
+    g_test_message("%s", name);
+    g_autoptr(DksRun) waiting = fixture_run(name, FALSE);
+    assert_report_json_glib_same(waiting, name);
+    g_autoptr(DksRun) done = fixture_run(name, TRUE);
+    assert_report_json_glib_same(done, name);
+    n++;
+  }
+  g_assert_cmpuint(n, >, 50);
+  g_autoptr(DksRun) hostile = run_for("From: \"\x1b]0;\xe2\x80\xae\" <a@example.com>\r\n"
+                                      "Subject: \xff\xfe \\ \" \x7f\r\n\r\n");
+  assert_report_json_glib_same(hostile, "odd \"name\"\x01\xc3.eml");
+  g_autoptr(DksRun) authres = authres_run();
+  assert_report_json_glib_same(authres, "m.eml");
+  g_autoptr(DksRun) lookup = dks_run_new_lookup("sel", "example.com", 1767225600, &error);
+  g_assert_no_error(error);
+  assert_report_json_glib_same(lookup, NULL);
+
+  g_autoptr(GString) line = g_string_new(NULL);
+  dks_report_json_error(line, "bad\xff.eml", "cannot \"read\"\n");
+  g_assert_cmpstr(line->str, ==,
+                  "{\"file\":\"bad\\\\xff.eml\",\"error\":\"cannot \\\"read\\\"\\\\n\"}\n");
+}
+
 /* ------------------------------------------------------- exit status */
 
 static void
@@ -350,6 +650,10 @@ main(int argc, char **argv)
   g_test_add_func("/report/json-authres-index", test_json_authres_index);
   g_test_add_func("/report/exit-status-for", test_exit_status_for);
   g_test_add_func("/report/exit-status-run", test_exit_status_run);
+  g_test_add_func("/jsonw/ascii-table", test_jsonw_ascii_table);
+  g_test_add_func("/jsonw/utf8-table", test_jsonw_utf8_table);
+  g_test_add_func("/jsonw/structure", test_jsonw_structure);
+  g_test_add_func("/report/json-glib-same", test_report_json_glib_same);
   g_autoptr(GPtrArray) zones = g_ptr_array_new_with_free_func(g_free);
   static const char *const zone_names[] = {"example.com.zone", "example.net.zone",
                                            "example.org.zone", NULL};
