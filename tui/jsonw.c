@@ -65,12 +65,27 @@ dks_jsonw_end_array(DksJsonWriter *w)
   finish(w, ']');
 }
 
-/* Octets that go out as they are: printable ASCII but '"' and '\'. */
-static inline gboolean
-is_plain(guchar c)
-{
-  return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
-}
+/* For each octet: 0 when it goes out as it is (printable ASCII but '"'
+ * and '\\'), 1 when it is escaped (the rest of ASCII), 2 when it starts,
+ * or continues, a multi-octet UTF-8 sequence to validate. */
+static const guint8 octet_class[256] = {
+  1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x00 */
+  1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x10 */
+  0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x20: '"' */
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, /* 0x50: '\\' */
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, /* 0x70: DEL */
+  2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, /* 0x80 */
+  2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+  2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+  2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+  2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+  2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+  2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+  2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+};
 
 static void
 escape_ascii(GString *out, guchar c)
@@ -79,13 +94,13 @@ escape_ascii(GString *out, guchar c)
   char u[6] = {'\\', 'u', '0', '0', 0, 0};
 
   switch (c) {
-  case '"': g_string_append(out, "\\\""); return;
-  case '\\': g_string_append(out, "\\\\"); return;
-  case '\b': g_string_append(out, "\\b"); return;
-  case '\f': g_string_append(out, "\\f"); return;
-  case '\n': g_string_append(out, "\\n"); return;
-  case '\r': g_string_append(out, "\\r"); return;
-  case '\t': g_string_append(out, "\\t"); return;
+  case '"': g_string_append_len(out, "\\\"", 2); return;
+  case '\\': g_string_append_len(out, "\\\\", 2); return;
+  case '\b': g_string_append_len(out, "\\b", 2); return;
+  case '\f': g_string_append_len(out, "\\f", 2); return;
+  case '\n': g_string_append_len(out, "\\n", 2); return;
+  case '\r': g_string_append_len(out, "\\r", 2); return;
+  case '\t': g_string_append_len(out, "\\t", 2); return;
   default:
     u[4] = hex[c >> 4];
     u[5] = hex[c & 0xf];
@@ -101,14 +116,14 @@ dks_jsonw_escape(GString *out, const char *data, gsize len)
 
   while (p < end) {
     const char *run = p;
-    while (p < end && is_plain((guchar)*p))
+    while (p < end && octet_class[(guchar)*p] == 0)
       p++;
     if (p > run)
       g_string_append_len(out, run, p - run);
     if (p == end)
       break;
     guchar c = (guchar)*p;
-    if (c < 0x80) {
+    if (octet_class[c] == 1) {
       escape_ascii(out, c);
       p++;
       continue;
@@ -131,7 +146,8 @@ dks_jsonw_member(DksJsonWriter *w, const char *name)
   separate(w);
   g_string_append_c(w->out, '"');
   dks_jsonw_escape(w->out, name, strlen(name));
-  g_string_append(w->out, "\":");
+  g_string_append_c(w->out, '"');
+  g_string_append_c(w->out, ':');
   w->need_comma = FALSE; /* the value follows the colon */
 }
 
