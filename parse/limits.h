@@ -18,6 +18,9 @@
 #define DKS_MAX_CNAME_HOPS         16u     /* CNAME chain shown / followed */
 #define DKS_MAX_DNS_NAME_BYTES     253u    /* RFC 1035 §2.3.4, text form */
 #define DKS_MAX_RSA_BITS           16384u  /* larger keys are refused */
+#define DKS_MAX_CACHED_KEYS        1024u   /* decoded p= kept for reuse
+                                              (verify/crypto.c), failures
+                                              included */
 #define DKS_MAX_EVIDENCE_LINES     200u    /* per step */
 #define DKS_MAX_ZONE_FILES         32u     /* --dns-zone given */
 #define DKS_MAX_BATCH_WINDOW       256u    /* messages in flight at once */

@@ -1,7 +1,14 @@
 /* crypto.c — public keys from DKIM key records and signature checks, with
  * OpenSSL 3 EVP interfaces only.  OpenSSL objects and OpenSSL's error queue
  * never leave this file: every failure path clears the queue so an error
- * from one hostile key cannot surface in a later, unrelated call. */
+ * from one hostile key cannot surface in a later, unrelated call.
+ *
+ * Threads: every function here may be called from several threads at once,
+ * on different keys or the same one.  A loaded key never changes (its
+ * fingerprint is computed before anyone else sees it), its reference count
+ * is atomic, the key cache is behind one mutex, and each verification uses
+ * its own EVP_MD_CTX / EVP_PKEY_CTX on the shared EVP_PKEY, which OpenSSL 3
+ * allows.  OpenSSL's error queue is per thread. */
 #include "verify/crypto.h"
 
 #include <string.h>
@@ -20,23 +27,89 @@
 /* EMSA-PKCS1-v1_5: 00 01, at least 8 octets FF, 00 (RFC 8017 §9.2). */
 #define PKCS1_MIN_PADDING_END 10u
 
+/* Immutable once dks_public_key_load() returns it: shared by every
+ * message (and thread) that names the same p=. */
 struct DksPublicKey {
+  gatomicrefcount refs;
   EVP_PKEY *pkey;
   DksKeyType type;
   DksKeyFormat format;
   guint bits;
   GBytes *material;    /* the octets the key was decoded from */
   const char *warning; /* static; NULL when nothing to remark */
+  char *fingerprint;   /* SHA-256 of material, hex; NULL if it failed */
 };
+
+DksPublicKey *
+dks_public_key_ref(DksPublicKey *key)
+{
+  if (key != NULL)
+    g_atomic_ref_count_inc(&key->refs);
+  return key;
+}
 
 void
 dks_public_key_free(DksPublicKey *key)
 {
-  if (key == NULL)
+  if (key == NULL || !g_atomic_ref_count_dec(&key->refs))
     return;
   EVP_PKEY_free(key->pkey);
   g_bytes_unref(key->material);
+  g_free(key->fingerprint);
   g_free(key);
+}
+
+/* SHA-256, fetched once: EVP_sha256() and friends make OpenSSL look the
+ * implementation up again on every use.  Never freed (one per process);
+ * NULL only if the default provider has no SHA-256, and then every caller
+ * fails as it would have with EVP_sha256(). */
+static const EVP_MD *
+md_fetch_once(gsize *once, EVP_MD **md, const char *name)
+{
+  if (g_once_init_enter(once)) {
+    *md = EVP_MD_fetch(NULL, name, NULL);
+    ERR_clear_error();
+    g_once_init_leave(once, 1);
+  }
+  return *md;
+}
+
+static const EVP_MD *
+md_sha256(void)
+{
+  static gsize once;
+  static EVP_MD *md;
+  return md_fetch_once(&once, &md, "SHA256");
+}
+
+static const EVP_MD *
+md_sha1(void)
+{
+  static gsize once;
+  static EVP_MD *md;
+  return md_fetch_once(&once, &md, "SHA1");
+}
+
+/* Hex SHA-256 of data, or NULL.  Caller frees. */
+static char *
+sha256_hex(const guint8 *data, gsize len)
+{
+  static const char hex[] = "0123456789abcdef";
+  guint8 digest[EVP_MAX_MD_SIZE];
+  unsigned int digest_len = 0;
+  const EVP_MD *md = md_sha256();
+
+  if (md == NULL || EVP_Digest(data, len, digest, &digest_len, md, NULL) != 1) {
+    ERR_clear_error();
+    return NULL;
+  }
+  char *text = g_malloc(digest_len * 2 + 1);
+  for (unsigned int i = 0; i < digest_len; i++) {
+    text[2 * i] = hex[digest[i] >> 4];
+    text[2 * i + 1] = hex[digest[i] & 0xf];
+  }
+  text[digest_len * 2] = '\0';
+  return text;
 }
 
 /* Sets *why (newly allocated) and returns NULL, after dropping whatever
@@ -64,6 +137,7 @@ key_new(EVP_PKEY *pkey, DksKeyType type, DksKeyFormat format,
 {
   DksPublicKey *key = g_new0(DksPublicKey, 1);
 
+  g_atomic_ref_count_init(&key->refs);
   key->pkey = pkey;
   key->type = type;
   key->format = format;
@@ -73,6 +147,7 @@ key_new(EVP_PKEY *pkey, DksKeyType type, DksKeyFormat format,
                 ? ED25519_KEY_OCTETS * 8
                 : (guint)MAX(EVP_PKEY_get_bits(pkey), 0);
   key->material = g_bytes_new(data, len);
+  key->fingerprint = sha256_hex(data, len);
   return key;
 }
 
@@ -215,22 +290,140 @@ load_by_type(const guint8 *data, gsize len, DksKeyType type, char **why)
   }
 }
 
+/* ------------------------------------------------------ the key cache */
+
+/* Decoding p= is the costliest thing a verification does (OpenSSL builds
+ * a decoder context per d2i_PUBKEY), and a mailbox names the same few keys
+ * again and again.  So every (k= type, p= octets) decoded is remembered,
+ * with its key or with the explanation of why it is no key: the next load
+ * returns another reference to the same immutable key, or the same text.
+ *
+ * Bounded by DKS_MAX_CACHED_KEYS.  When full, the entry used longest ago
+ * is evicted to make room (LRU), so a long run through many one-off senders
+ * keeps the keys that recur.  Evicting drops only the cache's reference: a
+ * key still held elsewhere stays valid.
+ *
+ * Decoding happens under the lock, so one key is decoded once even when
+ * several threads ask for it at the same moment; decodes of different keys
+ * wait for each other, which after the first messages is rare. */
+typedef struct {
+  DksKeyType type;
+  GBytes *der;       /* a copy of the p= octets, owned */
+  DksPublicKey *key; /* the cache's reference, or NULL */
+  char *why;         /* when key is NULL: why it did not load */
+  GList use;         /* in cache_use; data is the entry */
+} CacheEntry;
+
+static GMutex cache_lock;
+/* Under cache_lock: the entries (as key and value), and the same entries
+ * from the one used longest ago to the one used last. */
+static GHashTable *cache;
+static GQueue cache_use = G_QUEUE_INIT;
+static guint decode_count; /* atomic */
+
+static guint
+cache_entry_hash(gconstpointer p)
+{
+  const CacheEntry *e = p;
+  return g_bytes_hash(e->der) * 31u + (guint)e->type;
+}
+
+static gboolean
+cache_entry_equal(gconstpointer a, gconstpointer b)
+{
+  const CacheEntry *x = a, *y = b;
+  return x->type == y->type && g_bytes_equal(x->der, y->der);
+}
+
+static void
+cache_entry_free(gpointer p)
+{
+  CacheEntry *e = p;
+  g_bytes_unref(e->der);
+  dks_public_key_free(e->key);
+  g_free(e->why);
+  g_free(e);
+}
+
+/* The decode itself; OpenSSL's decoders may queue errors from the formats
+ * they tried even when one succeeded, so the queue is emptied after.  On
+ * failure *why is always set. */
+static DksPublicKey *
+decode(const guint8 *data, gsize len, DksKeyType type, char **why)
+{
+  DksPublicKey *key = load_by_type(data, len, type, why);
+  ERR_clear_error();
+  g_atomic_int_inc(&decode_count);
+  return key;
+}
+
+/* Makes room for one entry; under cache_lock. */
+static void
+cache_evict_one(void)
+{
+  GList *oldest = g_queue_pop_head_link(&cache_use);
+  if (oldest != NULL)
+    g_hash_table_remove(cache, oldest->data);
+}
+
 DksPublicKey *
 dks_public_key_load(GBytes *der, DksKeyType type, char **why)
 {
-  DksPublicKey *key;
-  const guint8 *data;
-  gsize len = 0;
-
   if (der == NULL || g_bytes_get_size(der) == 0)
     return load_failed(why, "p= is empty: the key is revoked "
                        "(RFC 6376 §3.6.1)");
-  data = g_bytes_get_data(der, &len);
-  key = load_by_type(data, len, type, why);
-  /* OpenSSL's decoders may queue errors from the formats they tried even
-   * when one succeeded. */
-  ERR_clear_error();
+  gsize len = 0;
+  const guint8 *data = g_bytes_get_data(der, &len);
+  /* Nothing to decode, nothing worth remembering. */
+  if (type != DKS_KEY_TYPE_RSA && type != DKS_KEY_TYPE_ED25519)
+    return load_by_type(data, len, type, why);
+
+  CacheEntry probe = {.type = type, .der = der};
+  DksPublicKey *key = NULL;
+  char *reason = NULL;
+
+  g_mutex_lock(&cache_lock);
+  if (cache == NULL)
+    cache = g_hash_table_new_full(cache_entry_hash, cache_entry_equal,
+                                  cache_entry_free, NULL);
+  CacheEntry *found = g_hash_table_lookup(cache, &probe);
+  if (found != NULL) {
+    g_queue_unlink(&cache_use, &found->use);
+  } else {
+    found = g_new0(CacheEntry, 1);
+    found->type = type;
+    found->der = g_bytes_new(data, len);
+    found->key = decode(data, len, type, &found->why);
+    found->use.data = found;
+    if (g_hash_table_size(cache) >= DKS_MAX_CACHED_KEYS)
+      cache_evict_one();
+    g_hash_table_add(cache, found);
+  }
+  g_queue_push_tail_link(&cache_use, &found->use);
+  key = dks_public_key_ref(found->key);
+  if (key == NULL && why != NULL)
+    reason = g_strdup(found->why);
+  g_mutex_unlock(&cache_lock);
+
+  if (why != NULL && key == NULL)
+    *why = reason;
   return key;
+}
+
+guint
+dks_public_key_decode_count(void)
+{
+  return (guint)g_atomic_int_get(&decode_count);
+}
+
+void
+dks_public_key_cache_clear(void)
+{
+  g_mutex_lock(&cache_lock);
+  if (cache != NULL)
+    g_hash_table_remove_all(cache); /* frees the entries, links and all */
+  g_queue_init(&cache_use);
+  g_mutex_unlock(&cache_lock);
 }
 
 DksKeyType
@@ -260,23 +453,7 @@ dks_public_key_warning(const DksPublicKey *key)
 char *
 dks_public_key_fingerprint(const DksPublicKey *key)
 {
-  guint8 digest[EVP_MAX_MD_SIZE];
-  unsigned int digest_len = 0;
-  const guint8 *data;
-  gsize len = 0;
-  GString *hex;
-
-  if (key == NULL)
-    return NULL;
-  data = g_bytes_get_data(key->material, &len);
-  if (EVP_Digest(data, len, digest, &digest_len, EVP_sha256(), NULL) != 1) {
-    ERR_clear_error();
-    return NULL;
-  }
-  hex = g_string_sized_new(digest_len * 2);
-  for (unsigned int i = 0; i < digest_len; i++)
-    g_string_append_printf(hex, "%02x", digest[i]);
-  return g_string_free(hex, FALSE);
+  return key != NULL ? g_strdup(key->fingerprint) : NULL;
 }
 
 /* One EVP_DigestVerify: md NULL for Ed25519 (PureEdDSA), else RSA with
@@ -318,7 +495,8 @@ dks_public_key_verify(const DksPublicKey *key, DksHash hash,
 
     if (sig_len != ED25519_SIGNATURE_OCTETS)
       return FALSE;
-    if (EVP_Digest(data, len, digest, &digest_len, EVP_sha256(), NULL) != 1) {
+    if (md_sha256() == NULL ||
+        EVP_Digest(data, len, digest, &digest_len, md_sha256(), NULL) != 1) {
       ERR_clear_error();
       return FALSE;
     }
@@ -328,9 +506,10 @@ dks_public_key_verify(const DksPublicKey *key, DksHash hash,
    * modulus (python3-dkim insists on it too). */
   if (sig_len != (gsize)EVP_PKEY_get_size(key->pkey))
     return FALSE;
-  return digest_verify(key->pkey,
-                       hash == DKS_HASH_SHA1 ? EVP_sha1() : EVP_sha256(),
-                       sig, sig_len, data, len);
+  const EVP_MD *md = hash == DKS_HASH_SHA1 ? md_sha1() : md_sha256();
+  if (md == NULL)
+    return FALSE;
+  return digest_verify(key->pkey, md, sig, sig_len, data, len);
 }
 
 /* ------------------------------------------------------ opening b= */

@@ -17,10 +17,26 @@ typedef enum {
  * sets *why (when why is non-NULL) to a newly allocated English explanation,
  * which the caller frees with g_free ("p= is 44 octets; an Ed25519
  * key is 32 octets (RFC 8463 §4.2)", "not a DER SubjectPublicKeyInfo", "the
- * key inside p= is an EC key, k= says rsa", ...).  Caller frees. */
+ * key inside p= is an EC key, k= says rsa", ...).  Caller frees the key
+ * with dks_public_key_free.
+ *
+ * The same (type, p= octets) loaded again returns another reference to the
+ * same key, or the same explanation, without decoding again: keys are
+ * immutable and shared, from a process-wide cache of at most
+ * DKS_MAX_CACHED_KEYS entries.  Safe to call from several threads. */
 DksPublicKey *dks_public_key_load(GBytes *der, DksKeyType type, char **why);
+/* Another reference to key (NULL allowed); returns key. */
+DksPublicKey *dks_public_key_ref(DksPublicKey *key);
+/* Drops one reference; the last one frees the key.  Accepts NULL. */
 void dks_public_key_free(DksPublicKey *key);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(DksPublicKey, dks_public_key_free)
+
+/* For tests and benchmarks: how many times p= octets were really decoded
+ * (cache misses) since the process started. */
+guint dks_public_key_decode_count(void);
+/* Empties the key cache.  Keys still referenced elsewhere stay valid; the
+ * next load of anything decodes again. */
+void dks_public_key_cache_clear(void);
 
 DksKeyType dks_public_key_type(const DksPublicKey *key);
 /* A remark about a key that loaded but is not quite as RFC 6376 wants it
