@@ -582,6 +582,293 @@ test_open_table(void)
     open_one(&open_cases[i]);
 }
 
+/* ---- the key cache ------------------------------------------------------ */
+
+/* What one load gave, to hold a later load of the same octets against. */
+typedef struct {
+  DksPublicKey *key; /* owned */
+  char *why;
+  char *fingerprint;
+} Loaded;
+
+static void
+loaded_clear(Loaded *l)
+{
+  dks_public_key_free(l->key);
+  g_free(l->why);
+  g_free(l->fingerprint);
+}
+
+static Loaded
+load_b64(const LoadCase *c)
+{
+  g_autoptr(GBytes) p = c->truncate_to > 0 ? b64_truncated(c->p, c->truncate_to)
+                                           : b64(c->p);
+  Loaded l = {0};
+  l.key = dks_public_key_load(p, c->type, &l.why);
+  l.fingerprint = dks_public_key_fingerprint(l.key);
+  return l;
+}
+
+/* Every case of the load table, 100 times over from new GBytes each time:
+ * decoded at most once (never for a type with nothing to decode), the
+ * same key or the same explanation every time. */
+static void
+test_cache_same_octets_decode_once(void)
+{
+  dks_public_key_cache_clear();
+  for (gsize i = 0; i < G_N_ELEMENTS(load_cases); i++) {
+    const LoadCase *c = &load_cases[i];
+    guint before = dks_public_key_decode_count();
+    Loaded first = load_b64(c);
+    for (int n = 0; n < 100; n++) {
+      Loaded again = load_b64(c);
+      assert_openssl_queue_empty();
+      g_assert_true(again.key == first.key);
+      g_assert_cmpstr(again.why, ==, first.why);
+      g_assert_cmpstr(again.fingerprint, ==, first.fingerprint);
+      g_assert_cmpint(dks_public_key_type(again.key), ==, dks_public_key_type(first.key));
+      g_assert_cmpint(dks_public_key_format(again.key), ==,
+                      dks_public_key_format(first.key));
+      g_assert_cmpuint(dks_public_key_bits(again.key), ==, dks_public_key_bits(first.key));
+      g_assert_true(dks_public_key_warning(again.key) == dks_public_key_warning(first.key));
+      loaded_clear(&again);
+      /* without a place for the explanation too */
+      g_autoptr(GBytes) p = c->truncate_to > 0 ? b64_truncated(c->p, c->truncate_to)
+                                               : b64(c->p);
+      g_autoptr(DksPublicKey) quiet = dks_public_key_load(p, c->type, NULL);
+      g_assert_true(quiet == first.key);
+    }
+    guint decodes = dks_public_key_decode_count() - before;
+    g_test_message("%s: %u decode(s)", c->name, decodes);
+    g_assert_cmpuint(decodes, ==, c->type == DKS_KEY_TYPE_UNKNOWN ? 0 : 1);
+    g_assert_cmpint(first.key != NULL, ==, c->loads);
+    loaded_clear(&first);
+  }
+}
+
+/* The same octets under another k=, and other octets: decoded apart. */
+static void
+test_cache_keys_apart(void)
+{
+  g_autoptr(GBytes) rsa = b64(RSA1024_SPKI);
+  g_autoptr(GBytes) pkcs1 = b64(RSA1024_PKCS1);
+  g_autoptr(GBytes) ed = b64(ED25519_RAW);
+  g_autofree char *why = NULL;
+
+  dks_public_key_cache_clear();
+  guint before = dks_public_key_decode_count();
+  g_autoptr(DksPublicKey) a = dks_public_key_load(rsa, DKS_KEY_TYPE_RSA, NULL);
+  g_autoptr(DksPublicKey) b = dks_public_key_load(pkcs1, DKS_KEY_TYPE_RSA, NULL);
+  g_autoptr(DksPublicKey) c = dks_public_key_load(ed, DKS_KEY_TYPE_ED25519, NULL);
+  g_assert_null(dks_public_key_load(rsa, DKS_KEY_TYPE_ED25519, &why));
+  g_assert_cmpuint(dks_public_key_decode_count() - before, ==, 4);
+  g_assert_true(a != b && b != c && a != c);
+  g_assert_cmpint(dks_public_key_format(a), ==, DKS_KEY_FORMAT_SPKI);
+  g_assert_null(dks_public_key_warning(a));
+  g_assert_cmpint(dks_public_key_format(b), ==, DKS_KEY_FORMAT_PKCS1);
+  g_assert_nonnull(dks_public_key_warning(b));
+  g_assert_cmpint(dks_public_key_type(c), ==, DKS_KEY_TYPE_ED25519);
+  g_assert_nonnull(strstr(why, "p= is 162 octets"));
+  /* a reference of its own, dropped apart */
+  DksPublicKey *extra = dks_public_key_ref(a);
+  g_assert_true(extra == a);
+  dks_public_key_free(extra);
+  g_assert_null(dks_public_key_ref(NULL));
+  dks_public_key_free(NULL);
+}
+
+/* An Ed25519 "key" made of i's octets: any 32 octets load. */
+static GBytes *
+ed25519_numbered(guint i)
+{
+  guint8 raw[32] = {0};
+  for (gsize k = 0; k < sizeof raw; k++)
+    raw[k] = (guint8)(k * 7 + 1);
+  memcpy(raw, &i, sizeof i);
+  return g_bytes_new(raw, sizeof raw);
+}
+
+static char *
+sha256_of(GBytes *bytes)
+{
+  return g_compute_checksum_for_bytes(G_CHECKSUM_SHA256, bytes);
+}
+
+/* Past DKS_MAX_CACHED_KEYS: every load still right, a key held from before
+ * the cache filled still verifies, and the cache holds no more than its
+ * cap (a second pass over cap + 100 keys decodes at least 100 again). */
+static void
+test_cache_cap(void)
+{
+  const guint n = DKS_MAX_CACHED_KEYS + 100;
+  g_autoptr(GBytes) der = b64(ED25519_RAW);
+  g_autoptr(GBytes) sig = b64(ED25519_SIG);
+
+  dks_public_key_cache_clear();
+  g_autoptr(DksPublicKey) held = dks_public_key_load(der, DKS_KEY_TYPE_ED25519, NULL);
+  guint before = dks_public_key_decode_count();
+  for (int pass = 0; pass < 2; pass++) {
+    for (guint i = 0; i < n; i++) {
+      g_autoptr(GBytes) p = ed25519_numbered(i);
+      g_autofree char *why = NULL;
+      g_autoptr(DksPublicKey) key = dks_public_key_load(p, DKS_KEY_TYPE_ED25519, &why);
+      if (key == NULL)
+        g_error("key %u: %s", i, why);
+      g_autofree char *fp = dks_public_key_fingerprint(key);
+      g_autofree char *want = sha256_of(p);
+      g_assert_cmpstr(fp, ==, want);
+      /* a failure per key too, cached beside them */
+      g_autoptr(GBytes) cut = g_bytes_new_from_bytes(p, 0, 31);
+      g_autofree char *cut_why = NULL;
+      g_assert_null(dks_public_key_load(cut, DKS_KEY_TYPE_ED25519, &cut_why));
+      g_assert_nonnull(strstr(cut_why, "p= is 31 octets"));
+    }
+    guint decodes = dks_public_key_decode_count() - before;
+    g_test_message("pass %d: %u decodes", pass + 1, decodes);
+    if (pass == 0)
+      g_assert_cmpuint(decodes, ==, 2 * n);
+    else
+      g_assert_cmpuint(decodes, >=, 2 * n + 2 * (n - DKS_MAX_CACHED_KEYS));
+  }
+  g_assert_true(dks_public_key_verify(held, DKS_HASH_SHA256, STR_LEN(DATA), sig));
+  dks_public_key_cache_clear();
+}
+
+/* A key that recurs among many one-off keys stays cached: the one used
+ * longest ago goes first. */
+static void
+test_cache_keeps_recurring(void)
+{
+  g_autoptr(GBytes) hot = b64(RSA1024_SPKI);
+
+  dks_public_key_cache_clear();
+  guint before = dks_public_key_decode_count();
+  for (guint i = 0; i < 3 * DKS_MAX_CACHED_KEYS; i++) {
+    g_autoptr(GBytes) p = ed25519_numbered(i);
+    g_autoptr(DksPublicKey) once = dks_public_key_load(p, DKS_KEY_TYPE_ED25519, NULL);
+    g_assert_nonnull(once);
+    if (i % 100 == 0) {
+      g_autoptr(DksPublicKey) key = dks_public_key_load(hot, DKS_KEY_TYPE_RSA, NULL);
+      g_assert_cmpuint(dks_public_key_bits(key), ==, 1024);
+    }
+  }
+  g_assert_cmpuint(dks_public_key_decode_count() - before, ==, 3 * DKS_MAX_CACHED_KEYS + 1);
+  dks_public_key_cache_clear();
+}
+
+/* A key held while the cache is emptied stays usable; the next load
+ * decodes again and both keys work. */
+static void
+test_cache_clear_while_held(void)
+{
+  g_autoptr(GBytes) der = b64(RSA1024_SPKI);
+  g_autoptr(GBytes) sig = b64(RSA1024_SIG_SHA256);
+
+  dks_public_key_cache_clear();
+  g_autoptr(DksPublicKey) held = dks_public_key_load(der, DKS_KEY_TYPE_RSA, NULL);
+  guint before = dks_public_key_decode_count();
+  dks_public_key_cache_clear();
+  g_assert_true(dks_public_key_verify(held, DKS_HASH_SHA256, STR_LEN(DATA), sig));
+  g_autofree char *fp = dks_public_key_fingerprint(held);
+  g_assert_cmpstr(fp, ==, RSA1024_SPKI_SHA256);
+  g_autoptr(DksPublicKey) fresh = dks_public_key_load(der, DKS_KEY_TYPE_RSA, NULL);
+  g_assert_cmpuint(dks_public_key_decode_count() - before, ==, 1);
+  g_assert_true(fresh != held);
+  g_assert_true(dks_public_key_verify(fresh, DKS_HASH_SHA256, STR_LEN(DATA), sig));
+  dks_public_key_cache_clear();
+  dks_public_key_cache_clear(); /* twice, and empty: nothing happens */
+  g_assert_true(dks_public_key_verify(held, DKS_HASH_SHA256, STR_LEN(DATA), sig));
+}
+
+/* ---- threads ------------------------------------------------------------ */
+
+#define THREADS 4
+#define THREAD_ROUNDS 150
+
+typedef struct {
+  gboolean clear_too; /* empty the cache now and then as well */
+  guint failures;     /* written by the thread */
+} ThreadJob;
+
+/* Loads, verifies and opens with the same few keys, again and again. */
+static gpointer
+thread_main(gpointer data)
+{
+  ThreadJob *job = data;
+  g_autoptr(GBytes) rsa_sig = b64(RSA1024_SIG_SHA256);
+  g_autoptr(GBytes) rsa_bad = flipped(rsa_sig);
+  g_autoptr(GBytes) ed_sig = b64(ED25519_SIG);
+  g_autoptr(GBytes) sha1_sig = b64(RSA1024_SIG_SHA1);
+
+  for (int round = 0; round < THREAD_ROUNDS; round++) {
+    g_autoptr(GBytes) rsa = b64(RSA1024_SPKI);
+    g_autoptr(GBytes) pkcs1 = b64(RSA1024_PKCS1);
+    g_autoptr(GBytes) ed = b64(ED25519_RAW);
+    g_autoptr(GBytes) broken = b64_truncated(RSA1024_SPKI, 100);
+    g_autofree char *why = NULL;
+    g_autoptr(DksPublicKey) a = dks_public_key_load(rsa, DKS_KEY_TYPE_RSA, NULL);
+    g_autoptr(DksPublicKey) b = dks_public_key_load(pkcs1, DKS_KEY_TYPE_RSA, NULL);
+    g_autoptr(DksPublicKey) c = dks_public_key_load(ed, DKS_KEY_TYPE_ED25519, NULL);
+    g_autoptr(DksPublicKey) d = dks_public_key_load(broken, DKS_KEY_TYPE_RSA, &why);
+    g_autofree char *fp = dks_public_key_fingerprint(a);
+    DksSignedDigest digest;
+    gboolean ok = a != NULL && b != NULL && c != NULL && d == NULL &&
+      why != NULL && strstr(why, "not a DER SubjectPublicKeyInfo") != NULL &&
+      g_strcmp0(fp, RSA1024_SPKI_SHA256) == 0 &&
+      dks_public_key_verify(a, DKS_HASH_SHA256, STR_LEN(DATA), rsa_sig) &&
+      !dks_public_key_verify(a, DKS_HASH_SHA256, STR_LEN(DATA), rsa_bad) &&
+      dks_public_key_verify(a, DKS_HASH_SHA1, STR_LEN(DATA), sha1_sig) &&
+      dks_public_key_verify(b, DKS_HASH_SHA256, STR_LEN(DATA), rsa_sig) &&
+      dks_public_key_verify(c, DKS_HASH_SHA256, STR_LEN(DATA), ed_sig) &&
+      dks_public_key_open(a, rsa_sig, &digest) == DKS_OPENING_WELL_FORMED &&
+      digest.hash == DKS_HASH_SHA256 &&
+      ERR_peek_error() == 0;
+    if (!ok)
+      job->failures++;
+    if (job->clear_too && round % 10 == 0)
+      dks_public_key_cache_clear();
+  }
+  return NULL;
+}
+
+static void
+run_threads(ThreadJob *jobs)
+{
+  GThread *threads[THREADS];
+  for (int i = 0; i < THREADS; i++)
+    threads[i] = g_thread_new("crypto-test", thread_main, &jobs[i]);
+  for (int i = 0; i < THREADS; i++) {
+    g_thread_join(threads[i]);
+    g_assert_cmpuint(jobs[i].failures, ==, 0);
+  }
+}
+
+/* Four threads on the same keys: right answers, and each key decoded once
+ * however the loads interleave. */
+static void
+test_cache_threads(void)
+{
+  ThreadJob jobs[THREADS] = {{0}};
+
+  dks_public_key_cache_clear();
+  guint before = dks_public_key_decode_count();
+  run_threads(jobs);
+  g_assert_cmpuint(dks_public_key_decode_count() - before, ==, 4);
+}
+
+/* The same while one thread keeps emptying the cache under the others'
+ * hands. */
+static void
+test_cache_threads_clearing(void)
+{
+  ThreadJob jobs[THREADS] = {{0}};
+
+  jobs[0].clear_too = TRUE;
+  run_threads(jobs);
+  dks_public_key_cache_clear();
+}
+
 int
 main(int argc, char **argv)
 {
@@ -594,5 +881,12 @@ main(int argc, char **argv)
   g_test_add_func("/crypto/verify/table", test_verify_table);
   g_test_add_func("/crypto/verify/degenerate", test_verify_degenerate);
   g_test_add_func("/crypto/open/table", test_open_table);
+  g_test_add_func("/crypto/cache/same-octets-decode-once", test_cache_same_octets_decode_once);
+  g_test_add_func("/crypto/cache/keys-apart", test_cache_keys_apart);
+  g_test_add_func("/crypto/cache/cap", test_cache_cap);
+  g_test_add_func("/crypto/cache/keeps-recurring", test_cache_keeps_recurring);
+  g_test_add_func("/crypto/cache/clear-while-held", test_cache_clear_while_held);
+  g_test_add_func("/crypto/cache/threads", test_cache_threads);
+  g_test_add_func("/crypto/cache/threads-clearing", test_cache_threads_clearing);
   return g_test_run();
 }
