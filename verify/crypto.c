@@ -30,7 +30,9 @@
 /* Immutable once dks_public_key_load() returns it: shared by every
  * message (and thread) that names the same p=. */
 struct DksPublicKey {
-  gatomicrefcount refs;
+  gint refs;           /* g_atomic_int_*: inline atomics, which thread
+                          sanitizers see (g_atomic_ref_count_* are calls
+                          into GLib unless G_DISABLE_CHECKS) */
   EVP_PKEY *pkey;
   DksKeyType type;
   DksKeyFormat format;
@@ -44,14 +46,14 @@ DksPublicKey *
 dks_public_key_ref(DksPublicKey *key)
 {
   if (key != NULL)
-    g_atomic_ref_count_inc(&key->refs);
+    g_atomic_int_inc(&key->refs);
   return key;
 }
 
 void
 dks_public_key_free(DksPublicKey *key)
 {
-  if (key == NULL || !g_atomic_ref_count_dec(&key->refs))
+  if (key == NULL || !g_atomic_int_dec_and_test(&key->refs))
     return;
   EVP_PKEY_free(key->pkey);
   g_bytes_unref(key->material);
@@ -59,35 +61,38 @@ dks_public_key_free(DksPublicKey *key)
   g_free(key);
 }
 
-/* SHA-256, fetched once: EVP_sha256() and friends make OpenSSL look the
- * implementation up again on every use.  Never freed (one per process);
- * NULL only if the default provider has no SHA-256, and then every caller
- * fails as it would have with EVP_sha256(). */
+/* SHA-256 and SHA-1, fetched once: EVP_sha256() and friends make OpenSSL
+ * look the implementation up again on every use.  The first thread to
+ * fetch publishes its EVP_MD (one per process, never freed); one that
+ * loses the race frees its own.  NULL only if the default provider has no
+ * such digest, and then the caller fails as it would have with
+ * EVP_sha256(). */
 static const EVP_MD *
-md_fetch_once(gsize *once, EVP_MD **md, const char *name)
+md_fetch_once(EVP_MD **slot, const char *name)
 {
-  if (g_once_init_enter(once)) {
-    *md = EVP_MD_fetch(NULL, name, NULL);
-    ERR_clear_error();
-    g_once_init_leave(once, 1);
-  }
-  return *md;
+  EVP_MD *md = g_atomic_pointer_get(slot);
+  if (md != NULL)
+    return md;
+  md = EVP_MD_fetch(NULL, name, NULL);
+  ERR_clear_error();
+  if (md == NULL || g_atomic_pointer_compare_and_exchange(slot, NULL, md))
+    return md;
+  EVP_MD_free(md);
+  return g_atomic_pointer_get(slot);
 }
 
 static const EVP_MD *
 md_sha256(void)
 {
-  static gsize once;
   static EVP_MD *md;
-  return md_fetch_once(&once, &md, "SHA256");
+  return md_fetch_once(&md, "SHA256");
 }
 
 static const EVP_MD *
 md_sha1(void)
 {
-  static gsize once;
   static EVP_MD *md;
-  return md_fetch_once(&once, &md, "SHA1");
+  return md_fetch_once(&md, "SHA1");
 }
 
 /* Hex SHA-256 of data, or NULL.  Caller frees. */
@@ -137,7 +142,7 @@ key_new(EVP_PKEY *pkey, DksKeyType type, DksKeyFormat format,
 {
   DksPublicKey *key = g_new0(DksPublicKey, 1);
 
-  g_atomic_ref_count_init(&key->refs);
+  key->refs = 1; /* not yet shared */
   key->pkey = pkey;
   key->type = type;
   key->format = format;
