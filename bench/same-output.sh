@@ -34,8 +34,8 @@ run_both() {
     ("$new" --report=$fmt "$@" 2>"$work/new.err"; echo "exit $?") | mask > "$work/new" || true
     if ! cmp -s "$work/old" "$work/new" || ! cmp -s "$work/old.err" "$work/new.err"; then
       echo "DIFFERS: $name ($fmt)"
-      diff "$work/old" "$work/new" | cut -c1-240 | head -12
-      diff "$work/old.err" "$work/new.err" | cut -c1-240 | head -6
+      diff "$work/old" "$work/new" | cut -c1-240 | head -12 || true
+      diff "$work/old.err" "$work/new.err" | cut -c1-240 | head -6 || true
       status=1
     fi
   done

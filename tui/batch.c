@@ -44,7 +44,8 @@ struct Batch {
   guint next_print;   /* the first item not yet printed */
   guint in_window;    /* handed out and not yet printed */
   gsize window_bytes; /* their messages' sizes */
-  GThreadPool *pool;  /* NULL: the calling thread does the workers' part */
+  GPtrArray *workers; /* GThread*; empty: the calling thread does their part */
+  GAsyncQueue *work;  /* Item*, or the batch itself to say "stop" */
   GAsyncQueue *back;  /* Item*: a worker is done with it */
   GMainContext *context;
   gboolean unflushed; /* printed since the last fflush */
@@ -140,14 +141,41 @@ item_work(Item *item)
     item_render(item);
 }
 
-static void
-worker(gpointer data, gpointer user_data)
+/* A worker thread: items until told to stop.  The threads are the
+ * batch's own and are joined when it ends, so what libraries keep per
+ * thread (OpenSSL's error queue) goes with them, not at process exit. */
+static gpointer
+worker(gpointer data)
 {
-  Item *item = data;
-  Batch *batch = user_data;
-  item_work(item);
-  g_async_queue_push(batch->back, item);
-  g_main_context_wakeup(batch->context);
+  Batch *batch = data;
+  for (;;) {
+    gpointer next = g_async_queue_pop(batch->work);
+    if (next == batch)
+      return NULL;
+    Item *item = next;
+    item_work(item);
+    g_async_queue_push(batch->back, item);
+    g_main_context_wakeup(batch->context);
+  }
+}
+
+static void
+workers_start(Batch *batch, guint count)
+{
+  for (guint i = 0; i < count; i++) {
+    g_autofree char *name = g_strdup_printf("dkimscope-%u", i + 1);
+    g_ptr_array_add(batch->workers, g_thread_new(name, worker, batch));
+  }
+}
+
+static void
+workers_stop(Batch *batch)
+{
+  for (guint i = 0; i < batch->workers->len; i++)
+    g_async_queue_push(batch->work, batch);
+  for (guint i = 0; i < batch->workers->len; i++)
+    g_thread_join(g_ptr_array_index(batch->workers, i));
+  g_ptr_array_set_size(batch->workers, 0);
 }
 
 /* ---------- the main loop's part ---------- */
@@ -158,8 +186,8 @@ static void
 hand_out(Batch *batch, Item *item, ItemState state)
 {
   item->state = state;
-  if (batch->pool != NULL) {
-    g_thread_pool_push(batch->pool, item, NULL);
+  if (batch->workers->len > 0) {
+    g_async_queue_push(batch->work, item);
     return;
   }
   item_work(item);
@@ -217,7 +245,7 @@ fill_window(Batch *batch)
     batch->in_window++;
     hand_out(batch, item, ITEM_READING);
     any = TRUE;
-    if (batch->pool == NULL) {
+    if (batch->workers->len == 0) {
       /* its lookups go out, and answers that came are taken in, before
        * the next file is read: a DNS answer's time is DNS's, not ours */
       drain_back(batch);
@@ -276,6 +304,8 @@ dks_batch_run(const DksBatchConfig *config, const GPtrArray *files)
     .resolver_text = dks_resolver_describe(config->resolver),
     .count = files->len,
     .items = g_new0(Item, files->len),
+    .workers = g_ptr_array_new(),
+    .work = g_async_queue_new(),
     .back = g_async_queue_new(),
     .context = g_main_context_ref_thread_default(),
     .code = DKS_EXIT_PASS,
@@ -285,8 +315,7 @@ dks_batch_run(const DksBatchConfig *config, const GPtrArray *files)
     batch.items[i].file = g_ptr_array_index(files, i);
   }
   if (config->jobs > 1 && files->len > 1)
-    batch.pool = g_thread_pool_new(worker, &batch, (gint)MIN(config->jobs, files->len),
-                                   FALSE, NULL);
+    workers_start(&batch, MIN(config->jobs, files->len));
   while (batch.next_print < batch.count) {
     gboolean progressed = fill_window(&batch);
     progressed |= drain_back(&batch);
@@ -297,8 +326,9 @@ dks_batch_run(const DksBatchConfig *config, const GPtrArray *files)
     }
   }
   fflush(config->out);
-  if (batch.pool != NULL)
-    g_thread_pool_free(batch.pool, FALSE, TRUE);
+  workers_stop(&batch);
+  g_ptr_array_unref(batch.workers);
+  g_async_queue_unref(batch.work);
   g_async_queue_unref(batch.back);
   g_main_context_unref(batch.context);
   g_free(batch.items);
