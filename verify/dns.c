@@ -1650,7 +1650,10 @@ static gboolean resolver_setup_zones(DksResolver *resolver, const DksResolverCon
       "# only DNS data, and no address may be queried, so nothing leaves the host\n"
       "server:\n"
       "    do-not-query-address: 0.0.0.0/0\n"
-      "    do-not-query-address: ::/0\n");
+      "    do-not-query-address: ::/0\n"
+      "    # a zone file's TTLs as written, not counted down in the cache:\n"
+      "    # the same message gives the same report\n"
+      "    serve-original-ttl: yes\n");
   g_string_append_printf(config_text, "    module-config: \"%s\"\n",
                          resolver->main.validating ? "validator iterator" : "iterator");
   for (guint i = 0; i < zones->len; i++) {
