@@ -9,7 +9,9 @@
  * on as slices of the input, empty lines are only counted and emitted once
  * content follows them (trailing empty lines thus vanish), and an output
  * sink counts the canonical length while feeding at most l= octets to the
- * hash (or to a bounded copy for the teaching view). */
+ * hash (or to a bounded copy for the teaching view).  The sink joins slices
+ * that follow each other in the input and buffers the short pieces, so the
+ * hash is fed in large pieces whatever the body looks like. */
 #include "verify/canon.h"
 
 #include <string.h>
@@ -178,16 +180,33 @@ dks_hasher_free(DksHasher *hasher)
 
 /* ------------------------------------------------------------ body sink */
 
+/* Canonical body octets leave through a sink that keeps the number of
+ * hasher calls small: most of the output is the input itself (a base64
+ * line, a line of text with single spaces, a blank line followed by more
+ * text), so the sink holds the output as a span of the input that grows
+ * while the next piece follows on contiguously.  A piece that is not the
+ * input (one SP for a run of WSP, held blank lines that held WSP, the CRLF
+ * added at the end) or a short span goes into a small buffer first.  A
+ * 10 MB body thus costs a few dozen hasher calls, not one per word. */
+#define SINK_BUF_BYTES   (16u * 1024u)  /* small pieces, coalesced */
+#define SINK_SPAN_MAX    (256u * 1024u) /* one span is fed at most this long */
+#define SINK_SHORT_SPAN  1024u          /* copied into the buffer instead */
+
 /* Where canonical body octets go: hashed (the hasher counts them and stops
- * at l=) or copied (up to max_len). */
+ * at l=) or copied (up to max_len).  The output is buf[0, buf_len)
+ * followed by span[0, span_len), both not yet written. */
 typedef struct {
   DksHasher *hasher;  /* NULL when copying */
   GString *copy;      /* NULL when hashing */
   gsize copy_max;
+  const char *span;   /* input octets that go out unchanged */
+  gsize span_len;
+  gsize buf_len;
+  char buf[SINK_BUF_BYTES];
 } BodySink;
 
 static void
-sink_put(BodySink *sink, const char *p, gsize n)
+sink_write(BodySink *sink, const char *p, gsize n)
 {
   if (n == 0)
     return;
@@ -199,124 +218,277 @@ sink_put(BodySink *sink, const char *p, gsize n)
   }
 }
 
-/* The copy is full: the rest of the body cannot change what we return. */
+static void
+sink_flush_buf(BodySink *sink)
+{
+  sink_write(sink, sink->buf, sink->buf_len);
+  sink->buf_len = 0;
+}
+
+/* Puts n octets at the end of the buffer (n <= SINK_BUF_BYTES). */
+static void
+sink_buffer(BodySink *sink, const char *p, gsize n)
+{
+  if (sink->buf_len + n > SINK_BUF_BYTES)
+    sink_flush_buf(sink);
+  memcpy(sink->buf + sink->buf_len, p, n);
+  sink->buf_len += n;
+}
+
+/* The span ends here: a short one joins the buffer, a long one is written
+ * from the input as it is. */
+static void
+sink_end_span(BodySink *sink)
+{
+  if (sink->span_len == 0)
+    return;
+  if (sink->span_len <= SINK_SHORT_SPAN) {
+    sink_buffer(sink, sink->span, sink->span_len);
+  } else {
+    sink_flush_buf(sink);
+    sink_write(sink, sink->span, sink->span_len);
+  }
+  sink->span_len = 0;
+}
+
+/* Octets of the input that go out unchanged. */
+static void
+sink_put_input(BodySink *sink, const char *p, gsize n)
+{
+  if (n == 0)
+    return;
+  if (sink->span_len > 0 && sink->span + sink->span_len == p) {
+    sink->span_len += n;
+  } else {
+    sink_end_span(sink);
+    sink->span = p;
+    sink->span_len = n;
+  }
+  if (sink->span_len >= SINK_SPAN_MAX)
+    sink_end_span(sink);
+}
+
+/* Octets that are not the input's (short: at most a few CRLFs). */
+static void
+sink_put_other(BodySink *sink, const char *p, gsize n)
+{
+  sink_end_span(sink);
+  while (n > 0) {
+    gsize piece = MIN(n, (gsize)SINK_BUF_BYTES);
+    sink_buffer(sink, p, piece);
+    p += piece;
+    n -= piece;
+  }
+}
+
+static void
+sink_finish(BodySink *sink)
+{
+  sink_end_span(sink);
+  sink_flush_buf(sink);
+}
+
+/* The copy is full (counting what the sink still holds): the rest of the
+ * body cannot change what we return. */
 static gboolean
 sink_done(const BodySink *sink)
 {
   return sink->copy != NULL && sink->hasher == NULL &&
-         sink->copy->len >= sink->copy_max;
+         sink->copy->len + sink->buf_len + sink->span_len >= sink->copy_max;
 }
 
 /* --------------------------------------------------- body canonicalizer */
 
+/* Simple (§3.4.3): the body as it is, without the empty lines at its end,
+ * and with one CRLF after its last line.  As only CRLF ends a line and two
+ * CRLFs cannot overlap, the empty lines at the end are exactly the CRLF
+ * pairs the body ends with; what precedes them is either empty or a line
+ * with content whose CRLF is the one put back.  So an empty body is one
+ * CRLF, and the output is always body[0, end) + CRLF. */
+static void
+body_run_simple(const char *body, gsize len, BodySink *sink)
+{
+  gsize end = len;
+
+  while (end >= 2 && body[end - 2] == '\r' && body[end - 1] == '\n')
+    end -= 2;
+  for (gsize pos = 0; pos < end && !sink_done(sink);) {
+    gsize piece = MIN(end - pos, (gsize)SINK_SPAN_MAX);
+    sink_put_input(sink, body + pos, piece);
+    pos += piece;
+  }
+  sink_put_other(sink, "\r\n", 2);
+}
+
+/* Relaxed (§3.4.4) works on the pieces between the three octets it cares
+ * about: SP and HTAB (a run of them becomes one SP, or nothing at the end
+ * of a line) and CR (a CRLF ends a line; a bare CR is content). */
 typedef struct {
-  DksCanon canon;
   BodySink *sink;
+  const char *body;
   guint64 blank_lines;      /* empty lines held back until content follows */
+  gsize blank_from;         /* offset of the first one */
+  gboolean blank_pure;      /* all of them "\r\n" in the input: they go out
+                               as body[blank_from, +2 * blank_lines) */
+  gsize line_start;         /* offset of the current line */
   gboolean line_has_content;/* current line emitted something */
-  gboolean pending_wsp;     /* relaxed: a WSP run not emitted yet */
+  gboolean pending_wsp;     /* a WSP run not emitted yet */
+  gsize wsp_from, wsp_len;  /* ... where it is */
   gboolean emitted;         /* anything emitted at all */
-} BodyCanon;
+} BodyRelaxed;
 
 static void
-emit_held_blank_lines(BodyCanon *bc)
+emit_held_blank_lines(BodyRelaxed *br)
 {
-  while (bc->blank_lines > 0) {
-    guint64 n = MIN(bc->blank_lines, (guint64)(sizeof crlf_run - 1) / 2);
-    sink_put(bc->sink, crlf_run, (gsize)n * 2);
-    bc->blank_lines -= n;
+  if (br->blank_pure) {
+    sink_put_input(br->sink, br->body + br->blank_from,
+                   (gsize)br->blank_lines * 2);
+    br->blank_lines = 0;
+  }
+  while (br->blank_lines > 0) {
+    guint64 n = MIN(br->blank_lines, (guint64)(sizeof crlf_run - 1) / 2);
+    sink_put_other(br->sink, crlf_run, (gsize)n * 2);
+    br->blank_lines -= n;
   }
 }
 
-/* Content octets of the current line (never WSP in relaxed mode, never the
- * CRLF that ends the line). */
+/* Content octets of the current line (never WSP, never the CRLF that ends
+ * the line); p is in the body, or (other) not. */
 static void
-emit_content(BodyCanon *bc, const char *p, gsize n)
+emit_content(BodyRelaxed *br, const char *p, gsize n, gboolean other)
 {
-  if (n == 0)
-    return;
-  emit_held_blank_lines(bc);
-  if (bc->pending_wsp) {
-    sink_put(bc->sink, " ", 1);
-    bc->pending_wsp = FALSE;
+  if (br->blank_lines > 0)
+    emit_held_blank_lines(br);
+  if (br->pending_wsp) {
+    /* one SP in the input stays part of the span */
+    if (br->wsp_len == 1 && br->body[br->wsp_from] == ' ')
+      sink_put_input(br->sink, br->body + br->wsp_from, 1);
+    else
+      sink_put_other(br->sink, " ", 1);
+    br->pending_wsp = FALSE;
   }
-  sink_put(bc->sink, p, n);
-  bc->line_has_content = TRUE;
-  bc->emitted = TRUE;
-}
-
-static void
-end_line(BodyCanon *bc)
-{
-  bc->pending_wsp = FALSE; /* relaxed: WSP at the end of a line goes */
-  if (bc->line_has_content)
-    sink_put(bc->sink, "\r\n", 2);
+  if (other)
+    sink_put_other(br->sink, p, n);
   else
-    bc->blank_lines++;
-  bc->line_has_content = FALSE;
+    sink_put_input(br->sink, p, n);
+  br->line_has_content = TRUE;
+  br->emitted = TRUE;
 }
 
-/* Length of the run of ordinary line octets at i: up to the next CRLF, and
- * in relaxed mode also up to the next WSP.  Simple mode jumps from CR to CR,
- * so a long line costs one memchr, not a loop per octet. */
-static gsize
-content_run(const BodyCanon *bc, const char *body, gsize i, gsize len)
+/* The CRLF at offset crlf ends the current line. */
+static void
+end_line(BodyRelaxed *br, gsize crlf)
 {
-  gsize j = i;
+  br->pending_wsp = FALSE; /* WSP at the end of a line goes */
+  if (br->line_has_content) {
+    sink_put_input(br->sink, br->body + crlf, 2);
+  } else {
+    if (br->blank_lines == 0) {
+      br->blank_from = br->line_start;
+      br->blank_pure = TRUE;
+    }
+    if (crlf != br->line_start)
+      br->blank_pure = FALSE; /* the line held WSP */
+    br->blank_lines++;
+  }
+  br->line_has_content = FALSE;
+  br->line_start = crlf + 2;
+}
 
-  if (bc->canon == DKS_CANON_RELAXED) {
-    while (j < len && !is_crlf_at(body, j, len) && !is_wsp(body[j]))
-      j++;
-    return j - i;
+/* Any octet below 0x21 in the 8 octets of x: the test of "Bit Twiddling
+ * Hacks" (hasless(x, 0x21)), exact as a yes/no; octets >= 0x80 never
+ * count. */
+static gboolean
+word_has_low_octet(guint64 x)
+{
+  return ((x - G_GUINT64_CONSTANT(0x2121212121212121)) & ~x &
+          G_GUINT64_CONSTANT(0x8080808080808080)) != 0;
+}
+
+static gboolean
+is_relaxed_special(char c)
+{
+  return c == ' ' || c == '\t' || c == '\r';
+}
+
+/* The offset of the first SP, HTAB or CR at or after i, or len.  Eight
+ * octets at a time while none of them is below 0x21, which is all of a
+ * base64 line and most of a word of text. */
+static gsize
+next_relaxed_special(const char *p, gsize i, gsize len)
+{
+  for (;;) {
+    while (i + 8 <= len) {
+      guint64 x;
+      memcpy(&x, p + i, 8);
+      if (word_has_low_octet(x))
+        break;
+      i += 8;
+    }
+    gsize end = MIN(i + 8, len);
+    for (; i < end; i++)
+      if (is_relaxed_special(p[i]))
+        return i;
+    if (i >= len)
+      return len;
   }
-  while (j < len && !is_crlf_at(body, j, len)) {
-    const char *cr = memchr(body + j + 1, '\r', len - j - 1);
-    j = cr != NULL ? (gsize)(cr - body) : len;
-  }
-  return j - i;
 }
 
 static void
-body_finish(BodyCanon *bc)
+body_run_relaxed(const char *body, gsize len, BodySink *sink)
 {
+  BodyRelaxed br = { .sink = sink, .body = body };
+  gsize i = 0;
+
+  while (i < len) {
+    gsize j = next_relaxed_special(body, i, len);
+    if (j > i)
+      emit_content(&br, body + i, j - i, FALSE);
+    if (j >= len)
+      break;
+    if (body[j] == '\r') {
+      if (j + 1 < len && body[j + 1] == '\n') {
+        end_line(&br, j);
+        i = j + 2;
+        if (sink_done(sink))
+          return;
+      } else {
+        emit_content(&br, body + j, 1, FALSE); /* a bare CR is content */
+        i = j + 1;
+      }
+      continue;
+    }
+    gsize k = j + 1;
+    while (k < len && is_wsp(body[k]))
+      k++;
+    br.pending_wsp = TRUE;
+    br.wsp_from = j;
+    br.wsp_len = k - j;
+    i = k;
+  }
+
   /* A last line without CRLF: its WSP run counts as content (there is no
    * line end to be trailing before, python3-dkim keeps it too), and the
-   * missing CRLF is added (§3.4.3, §3.4.4). */
-  if (bc->pending_wsp) {
-    bc->pending_wsp = FALSE;
-    emit_content(bc, " ", 1);
+   * missing CRLF is added (§3.4.4).  Held blank lines are trailing:
+   * ignored.  An empty relaxed body stays empty. */
+  if (br.pending_wsp) {
+    br.pending_wsp = FALSE;
+    emit_content(&br, " ", 1, TRUE);
   }
-  if (bc->line_has_content)
-    sink_put(bc->sink, "\r\n", 2);
-  /* Held blank lines are trailing: ignored.  An empty simple body is one
-   * CRLF (§3.4.3); an empty relaxed body stays empty (§3.4.4). */
-  if (!bc->emitted && bc->canon == DKS_CANON_SIMPLE)
-    sink_put(bc->sink, "\r\n", 2);
+  if (br.line_has_content)
+    sink_put_other(sink, "\r\n", 2);
 }
 
 static void
 body_run(const char *body, gsize len, DksCanon canon, BodySink *sink)
 {
-  BodyCanon bc = { .canon = canon, .sink = sink };
-  gsize i = 0;
-
   if (body == NULL)
     len = 0;
-  while (i < len && !sink_done(sink)) {
-    if (is_crlf_at(body, i, len)) {
-      end_line(&bc);
-      i += 2;
-    } else if (canon == DKS_CANON_RELAXED && is_wsp(body[i])) {
-      bc.pending_wsp = TRUE;
-      i++;
-    } else {
-      gsize n = content_run(&bc, body, i, len);
-      emit_content(&bc, body + i, n);
-      i += n;
-    }
-  }
-  if (!sink_done(sink))
-    body_finish(&bc);
+  if (canon == DKS_CANON_RELAXED)
+    body_run_relaxed(body, len, sink);
+  else
+    body_run_simple(body, len, sink);
+  sink_finish(sink);
 }
 
 void
