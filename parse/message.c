@@ -120,31 +120,50 @@ message_drop_mbox_from(const char **data, gsize *len, DksMessage *msg)
   *len -= line_len;
 }
 
-/* Copies data into a new NUL-terminated buffer with every bare LF turned
- * into CRLF: mail on the wire has CRLF line ends (RFC 5322 §2.1), files and
- * pastes often do not, and signers hashed the wire form.  python3-dkim reads
- * LF as CRLF the same way. */
-static char *
-message_copy_with_crlf(const char *data, gsize len, DksMessage *msg, gsize *out_len)
+/* Any octet below 0x0e (so any CR or LF) in the 8 octets of x: the test
+ * of "Bit Twiddling Hacks" (hasless(x, 0x0e)), exact as a yes/no. */
+static gboolean
+message_word_has_line_octet(guint64 x)
 {
-  gsize bare_lf = 0, bare_cr = 0;
-  for (gsize i = 0; i < len; i++) {
-    if (data[i] == '\n' && (i == 0 || data[i - 1] != '\r'))
-      bare_lf++;
-    else if (data[i] == '\r' && (i + 1 == len || data[i + 1] != '\n'))
-      bare_cr++;
-  }
+  return ((x - G_GUINT64_CONSTANT(0x0e0e0e0e0e0e0e0e)) & ~x &
+          G_GUINT64_CONSTANT(0x8080808080808080)) != 0;
+}
 
-  char *copy = g_malloc(len + bare_lf + 1);
-  gsize out = 0;
-  for (gsize i = 0; i < len; i++) {
-    if (data[i] == '\n' && (i == 0 || data[i - 1] != '\r'))
-      copy[out++] = '\r';
-    copy[out++] = data[i];
-  }
-  copy[out] = '\0';
-  *out_len = out;
+/* Counts, among the octets data[from, to) of data[0, len), the bare LFs
+ * (not after a CR) and bare CRs (not before an LF).  Eight octets at a
+ * time where none of them is a CR or LF: most of any line. */
+static void
+message_count_bare(const char *data, gsize len, gsize from, gsize to,
+                   gsize *bare_lf, gsize *bare_cr)
+{
+  gsize i = from;
 
+  while (i < to) {
+    if (i + 8 <= to) {
+      guint64 x;
+      memcpy(&x, data + i, 8);
+      if (!message_word_has_line_octet(x)) {
+        i += 8;
+        continue;
+      }
+    }
+    gsize end = MIN(i + 8, to);
+    for (; i < end; i++) {
+      if (data[i] == '\n' && (i == 0 || data[i - 1] != '\r'))
+        (*bare_lf)++;
+      else if (data[i] == '\r' && (i + 1 == len || data[i + 1] != '\n'))
+        (*bare_cr)++;
+    }
+  }
+}
+
+/* Mail on the wire has CRLF line ends (RFC 5322 §2.1), files and pastes
+ * often do not, and signers hashed the wire form: every bare LF is read as
+ * CRLF (python3-dkim does the same).  Notes the conversion and any bare CR
+ * (left as found) in the findings. */
+static void
+message_note_line_ends(DksMessage *msg, gsize bare_lf, gsize bare_cr)
+{
   if (bare_lf > 0) {
     msg->flags |= DKS_MESSAGE_BARE_LF_CONVERTED;
     dks_findings_add(msg->findings, DKS_FINDING_NOTE, NULL,
@@ -159,6 +178,31 @@ message_copy_with_crlf(const char *data, gsize len, DksMessage *msg, gsize *out_
                      "left as found: RFC 5322 §2.3 forbids them and verifiers "
                      "disagree on how to canonicalize them",
                      bare_cr, bare_cr == 1 ? "" : "s");
+}
+
+/* A new NUL-terminated copy of data with bare_lf more octets: a CR before
+ * every bare LF.  Caller frees. */
+static char *
+message_copy_with_crlf(const char *data, gsize len, gsize bare_lf, gsize *out_len)
+{
+  char *copy = g_malloc(len + bare_lf + 1);
+  gsize out = 0, pos = 0;
+
+  while (pos < len) {
+    const char *lf = bare_lf > 0 ? memchr(data + pos, '\n', len - pos) : NULL;
+    gsize run_end = lf != NULL ? (gsize)(lf - data) : len;
+    memcpy(copy + out, data + pos, run_end - pos);
+    out += run_end - pos;
+    pos = run_end;
+    if (lf == NULL)
+      break;
+    if (pos == 0 || data[pos - 1] != '\r')
+      copy[out++] = '\r';
+    copy[out++] = '\n';
+    pos++;
+  }
+  copy[out] = '\0';
+  *out_len = out;
   return copy;
 }
 
@@ -470,8 +514,12 @@ dks_message_free(DksMessage *msg)
   g_free(msg);
 }
 
-DksMessage *
-dks_message_new_from_data(const char *data, gsize len, GError **error)
+/* Builds the message from data[0, len).  With owner, data lies inside
+ * owner and a NUL octet follows it: when no octet needs rewriting (no bare
+ * LF), the message keeps a reference to owner instead of a copy.  Without
+ * owner, data is copied. */
+static DksMessage *
+message_new(const char *data, gsize len, GBytes *owner, GError **error)
 {
   if (len > DKS_MAX_MESSAGE_BYTES) {
     g_set_error(error, G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE,
@@ -495,13 +543,24 @@ dks_message_new_from_data(const char *data, gsize len, GError **error)
   gsize input_len = len;
   message_drop_mbox_from(&input, &input_len, msg);
 
-  gsize copy_len = 0;
-  char *copy = message_copy_with_crlf(input, input_len, msg, &copy_len);
-  /* The copy has one NUL past its end, so C string helpers cannot run off
-   * it; len excludes that NUL. */
-  msg->bytes = g_bytes_new_take(copy, copy_len);
-  msg->data = copy;
-  msg->len = copy_len;
+  gsize bare_lf = 0, bare_cr = 0;
+  message_count_bare(input, input_len, 0, input_len, &bare_lf, &bare_cr);
+  message_note_line_ends(msg, bare_lf, bare_cr);
+
+  /* Either way one NUL follows the bytes, so C string helpers cannot run
+   * off them; len excludes that NUL. */
+  if (owner != NULL && bare_lf == 0) {
+    const char *base = g_bytes_get_data(owner, NULL);
+    msg->bytes = g_bytes_new_from_bytes(owner, (gsize)(input - base), input_len);
+    msg->data = input;
+    msg->len = input_len;
+  } else {
+    gsize copy_len = 0;
+    char *copy = message_copy_with_crlf(input, input_len, bare_lf, &copy_len);
+    msg->bytes = g_bytes_new_take(copy, copy_len);
+    msg->data = copy;
+    msg->len = copy_len;
+  }
 
   message_scan_headers(msg);
   if (msg->headers->len == 0) {
@@ -515,15 +574,31 @@ dks_message_new_from_data(const char *data, gsize len, GError **error)
   return g_steal_pointer(&msg);
 }
 
-/* Reads all of fd, failing once more than DKS_MAX_MESSAGE_BYTES arrive. */
-static GByteArray *
-message_read_fd(int fd, const char *display, GError **error)
+DksMessage *
+dks_message_new_from_data(const char *data, gsize len, GError **error)
 {
-  g_autoptr(GByteArray) buffer = g_byte_array_new();
-  guint8 chunk[MESSAGE_READ_CHUNK];
+  return message_new(data, len, NULL, error);
+}
+
+/* Reads all of fd into one buffer, failing once more than
+ * DKS_MAX_MESSAGE_BYTES arrive.  size_hint (the size of a regular file, or
+ * 0) sizes the buffer, so a file is read in place with no copy.  Returns
+ * the octets read, with a NUL octet after them (not counted). */
+static GBytes *
+message_read_fd(int fd, gsize size_hint, const char *display, GError **error)
+{
+  /* room for one octet past the cap: reading it tells "too large" */
+  const gsize cap_max = (gsize)DKS_MAX_MESSAGE_BYTES + 2;
+  gsize cap = MIN(MAX(size_hint + 2, (gsize)MESSAGE_READ_CHUNK), cap_max);
+  g_autofree char *buffer = g_malloc(cap);
+  gsize have = 0;
 
   for (;;) {
-    ssize_t got = read(fd, chunk, sizeof chunk);
+    if (have + 1 == cap) { /* full but for the NUL */
+      cap = MIN(cap * 2, cap_max);
+      buffer = g_realloc(buffer, cap);
+    }
+    ssize_t got = read(fd, buffer + have, cap - 1 - have);
     if (got < 0) {
       if (errno == EINTR)
         continue;
@@ -534,15 +609,18 @@ message_read_fd(int fd, const char *display, GError **error)
     }
     if (got == 0)
       break;
-    if (buffer->len + (gsize)got > DKS_MAX_MESSAGE_BYTES) {
+    have += (gsize)got;
+    if (have > DKS_MAX_MESSAGE_BYTES) {
       g_set_error(error, G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE,
                   "%s is larger than %u octets, the most dkimscope reads",
                   display, DKS_MAX_MESSAGE_BYTES);
       return NULL;
     }
-    g_byte_array_append(buffer, chunk, (guint)got);
   }
-  return g_steal_pointer(&buffer);
+  buffer[have] = '\0';
+  if (cap - have > MESSAGE_READ_CHUNK) /* a pipe's buffer grown too far */
+    buffer = g_realloc(buffer, have + 1);
+  return g_bytes_new_take(g_steal_pointer(&buffer), have);
 }
 
 DksMessage *
@@ -567,23 +645,25 @@ dks_message_new_from_file(const char *path, GError **error)
   /* Refuse what cannot be a message before reading it. */
   struct stat st;
   gboolean have_stat = fstat(fd, &st) == 0;
-  g_autoptr(GByteArray) buffer = NULL;
+  gboolean regular = have_stat && S_ISREG(st.st_mode);
+  g_autoptr(GBytes) input = NULL;
   if (have_stat && S_ISDIR(st.st_mode)) {
     g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_ISDIR, "%s is a directory", display);
-  } else if (have_stat && S_ISREG(st.st_mode) &&
-             (guint64)st.st_size > DKS_MAX_MESSAGE_BYTES) {
+  } else if (regular && (guint64)st.st_size > DKS_MAX_MESSAGE_BYTES) {
     g_set_error(error, G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE,
                 "%s is %" G_GUINT64_FORMAT " octets, more than the %u "
                 "dkimscope reads",
                 display, (guint64)st.st_size, DKS_MAX_MESSAGE_BYTES);
   } else {
-    buffer = message_read_fd(fd, display, error);
+    input = message_read_fd(fd, regular ? (gsize)st.st_size : 0, display, error);
   }
   if (!is_stdin)
     close(fd);
-  if (buffer == NULL)
+  if (input == NULL)
     return NULL;
-  return dks_message_new_from_data((const char *)buffer->data, buffer->len, error);
+  gsize len = 0;
+  const char *data = g_bytes_get_data(input, &len);
+  return message_new(data, len, input, error);
 }
 
 const DksHeader *
