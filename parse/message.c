@@ -12,7 +12,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -26,6 +28,16 @@
 #define MESSAGE_QUOTE_MAX          60u  /* octets of input quoted in a finding */
 #define MESSAGE_MALFORMED_SHOWN    5u   /* malformed lines named one by one */
 #define MESSAGE_READ_CHUNK         (64u * 1024u)
+/* Regular files from this size on are mapped, not read: below it a read
+ * costs less than setting up a mapping (bench/large.sh measures both). */
+#define MESSAGE_MAP_MIN_BYTES      (64u * 1024u)
+#define MESSAGE_MAP_SLOTS          64u  /* mappings alive at once; more are read */
+#define MESSAGE_MAP_NAME_BYTES     256u /* of the file name a SIGBUS line shows */
+/* The line-end count drops the pages it has read every this many octets. */
+#define MESSAGE_COUNT_CHUNK        (1024u * 1024u)
+/* The exit status when a mapped file shrinks under us: main.c's for input
+ * that cannot be read (EX_NOINPUT). */
+#define MESSAGE_EXIT_INPUT_CHANGED 66
 
 /* ---- GMime set-up ------------------------------------------------------ */
 
@@ -498,6 +510,207 @@ message_consult_gmime(DksMessage *msg)
   g_object_unref(stream);
 }
 
+/* ---- file mappings ------------------------------------------------------ */
+
+/* A large regular file is mapped instead of read, and when it needs no
+ * rewriting the message's bytes are the mapping itself: no copy at all.
+ *
+ * - The mapping is private and read-only; its pages are clean copies of
+ *   the page cache, so dks_message_release_pages() may drop the ones a
+ *   streaming reader is done with (madvise MADV_DONTNEED), and a later
+ *   touch reads them back unchanged.  A 10 MB body is thus never resident
+ *   in full.
+ * - One NUL octet follows the data, as for a read message: the file is
+ *   mapped over the start of an anonymous zero mapping one octet longer,
+ *   so a file whose size is a page multiple has a zero page after it; and
+ *   in a partial last page the octet after the data is written (that page
+ *   becomes a private copy, never dropped), so even a file that grows
+ *   meanwhile cannot take the NUL away.
+ * - A file that shrinks while mapped turns a touch of its lost pages into
+ *   SIGBUS.  There is no error to return from the middle of a hash, so a
+ *   handler for SIGBUS in a registered mapping prints one line naming the
+ *   file and ends the process with MESSAGE_EXIT_INPUT_CHANGED: the one
+ *   place this library writes to the user.  Any other SIGBUS goes to the
+ *   handler that was there before.
+ *
+ * The registry is a fixed array so the handler can read it without locks:
+ * a slot is filled while BUSY and only then made LIVE. */
+enum { MAP_FREE, MAP_BUSY, MAP_LIVE };
+
+typedef struct {
+  gint state;            /* MAP_FREE / MAP_BUSY / MAP_LIVE, atomic */
+  guintptr start;        /* the file's octets are [start, start + file_len) */
+  gsize file_len;
+  gsize mapped_len;      /* the whole mapping, the NUL octet's page included */
+  gsize name_len;
+  char name[MESSAGE_MAP_NAME_BYTES];
+} MessageMap;
+
+static MessageMap message_maps[MESSAGE_MAP_SLOTS];
+static struct sigaction message_previous_sigbus;
+static gsize message_page_size;
+
+static void
+message_write_stderr(const char *text, gsize len)
+{
+  while (len > 0) {
+    ssize_t done = write(STDERR_FILENO, text, len);
+    if (done <= 0) {
+      if (done < 0 && errno == EINTR)
+        continue;
+      return;
+    }
+    text += done;
+    len -= (gsize)done;
+  }
+}
+
+/* Async-signal-safe: atomic loads, write(2), sigaction(2), _exit(2). */
+static void
+message_on_sigbus(int sig, siginfo_t *info, void *context)
+{
+  static const char prefix[] = "dkimscope: ";
+  static const char suffix[] = " changed while it was being read\n";
+  guintptr addr = (guintptr)info->si_addr;
+
+  (void)context;
+  for (guint i = 0; i < MESSAGE_MAP_SLOTS; i++) {
+    const MessageMap *map = &message_maps[i];
+    if (g_atomic_int_get(&map->state) != MAP_LIVE || addr < map->start ||
+        addr - map->start >= map->mapped_len)
+      continue;
+    message_write_stderr(prefix, sizeof prefix - 1);
+    message_write_stderr(map->name, map->name_len);
+    message_write_stderr(suffix, sizeof suffix - 1);
+    _exit(MESSAGE_EXIT_INPUT_CHANGED);
+  }
+  /* Not ours: the previous action takes this fault (the instruction runs
+   * again on return) and every later one.  A SIGBUS that was sent, not
+   * caused, is sent again. */
+  sigaction(SIGBUS, &message_previous_sigbus, NULL);
+  if (info->si_code <= 0)
+    raise(sig);
+}
+
+/* Installs the SIGBUS handler once; FALSE when that failed (then nothing
+ * is mapped). */
+static gboolean
+message_mapping_init_once(void)
+{
+  static gsize done = 0;
+  static gboolean ok = FALSE;
+
+  if (g_once_init_enter(&done)) {
+    struct sigaction action = { 0 };
+    long page = sysconf(_SC_PAGESIZE);
+    action.sa_sigaction = message_on_sigbus;
+    action.sa_flags = SA_SIGINFO;
+    sigemptyset(&action.sa_mask);
+    if (page > 0 && sigaction(SIGBUS, &action, &message_previous_sigbus) == 0) {
+      message_page_size = (gsize)page;
+      ok = TRUE;
+    }
+    g_once_init_leave(&done, 1);
+  }
+  return ok;
+}
+
+static MessageMap *
+message_map_claim(void)
+{
+  for (guint i = 0; i < MESSAGE_MAP_SLOTS; i++)
+    if (g_atomic_int_compare_and_exchange(&message_maps[i].state, MAP_FREE, MAP_BUSY))
+      return &message_maps[i];
+  return NULL;
+}
+
+static void
+message_unmap(gpointer data)
+{
+  MessageMap *map = data;
+
+  /* out of the registry first: the address range may be reused at once */
+  g_atomic_int_set(&map->state, MAP_BUSY);
+  munmap((void *)map->start, map->mapped_len);
+  g_atomic_int_set(&map->state, MAP_FREE);
+}
+
+static gsize
+message_round_up(gsize n, gsize page)
+{
+  return (n + page - 1) / page * page;
+}
+
+/* Maps size octets of fd (a regular file, size > 0) with a NUL octet
+ * after them.  NULL when mapping is not possible here (the caller reads
+ * the file instead).  The GBytes unmaps when its last reference goes. */
+static GBytes *
+message_map_file(int fd, gsize size, const char *display)
+{
+  if (!message_mapping_init_once())
+    return NULL;
+  MessageMap *map = message_map_claim();
+  if (map == NULL)
+    return NULL;
+
+  gsize page = message_page_size;
+  gsize file_span = message_round_up(size, page);
+  gsize mapped_len = message_round_up(size + 1, page);
+  void *base = mmap(NULL, mapped_len, PROT_READ,
+                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  gboolean partial = size % page != 0;
+  if (base == MAP_FAILED) {
+    g_atomic_int_set(&map->state, MAP_FREE);
+    return NULL;
+  }
+  if (mmap(base, file_span, partial ? PROT_READ | PROT_WRITE : PROT_READ,
+           MAP_PRIVATE | MAP_FIXED | MAP_NORESERVE, fd, 0) == MAP_FAILED) {
+    munmap(base, mapped_len);
+    g_atomic_int_set(&map->state, MAP_FREE);
+    return NULL;
+  }
+
+  map->start = (guintptr)base;
+  map->file_len = size;
+  map->mapped_len = mapped_len;
+  map->name_len = MIN(strlen(display), sizeof map->name);
+  memcpy(map->name, display, map->name_len);
+  g_atomic_int_set(&map->state, MAP_LIVE); /* before the first touch */
+
+  if (partial) {
+    ((char *)base)[size] = '\0'; /* the last page: now a private copy */
+    if (mprotect(base, file_span, PROT_READ) != 0) {
+      message_unmap(map);
+      return NULL;
+    }
+  }
+  return g_bytes_new_with_free_func(base, size, message_unmap, map);
+}
+
+void
+dks_message_release_pages(const void *p, gsize len)
+{
+  guintptr from = (guintptr)p;
+
+  if (p == NULL || len == 0 || message_page_size == 0)
+    return;
+  for (guint i = 0; i < MESSAGE_MAP_SLOTS; i++) {
+    const MessageMap *map = &message_maps[i];
+    if (g_atomic_int_get(&map->state) != MAP_LIVE || from < map->start ||
+        from - map->start >= map->file_len)
+      continue;
+    /* Whole pages of the file only: never the partial last one (it holds
+     * the NUL) nor the zero page after a page-multiple file. */
+    guintptr file_end = map->start + map->file_len;
+    guintptr to = len < file_end - from ? from + len : file_end;
+    guintptr first = from / message_page_size * message_page_size;
+    guintptr last = to / message_page_size * message_page_size;
+    if (last > first)
+      madvise((void *)first, last - first, MADV_DONTNEED);
+    return;
+  }
+}
+
 /* ---- public API -------------------------------------------------------- */
 
 void
@@ -544,7 +757,12 @@ message_new(const char *data, gsize len, GBytes *owner, GError **error)
   message_drop_mbox_from(&input, &input_len, msg);
 
   gsize bare_lf = 0, bare_cr = 0;
-  message_count_bare(input, input_len, 0, input_len, &bare_lf, &bare_cr);
+  for (gsize pos = 0; pos < input_len; pos += MESSAGE_COUNT_CHUNK) {
+    gsize end = MIN(pos + MESSAGE_COUNT_CHUNK, input_len);
+    message_count_bare(input, input_len, pos, end, &bare_lf, &bare_cr);
+    if (input_len > MESSAGE_COUNT_CHUNK)
+      dks_message_release_pages(input + pos, end - pos);
+  }
   message_note_line_ends(msg, bare_lf, bare_cr);
 
   /* Either way one NUL follows the bytes, so C string helpers cannot run
@@ -589,7 +807,7 @@ message_read_fd(int fd, gsize size_hint, const char *display, GError **error)
 {
   /* room for one octet past the cap: reading it tells "too large" */
   const gsize cap_max = (gsize)DKS_MAX_MESSAGE_BYTES + 2;
-  gsize cap = MIN(MAX(size_hint + 2, (gsize)MESSAGE_READ_CHUNK), cap_max);
+  gsize cap = MIN(size_hint > 0 ? size_hint + 2 : (gsize)MESSAGE_READ_CHUNK, cap_max);
   g_autofree char *buffer = g_malloc(cap);
   gsize have = 0;
 
@@ -655,7 +873,10 @@ dks_message_new_from_file(const char *path, GError **error)
                 "dkimscope reads",
                 display, (guint64)st.st_size, DKS_MAX_MESSAGE_BYTES);
   } else {
-    input = message_read_fd(fd, regular ? (gsize)st.st_size : 0, display, error);
+    if (regular && (gsize)st.st_size >= MESSAGE_MAP_MIN_BYTES)
+      input = message_map_file(fd, (gsize)st.st_size, display);
+    if (input == NULL)
+      input = message_read_fd(fd, regular ? (gsize)st.st_size : 0, display, error);
   }
   if (!is_stdin)
     close(fd);

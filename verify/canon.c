@@ -191,6 +191,9 @@ dks_hasher_free(DksHasher *hasher)
 #define SINK_BUF_BYTES   (16u * 1024u)  /* small pieces, coalesced */
 #define SINK_SPAN_MAX    (256u * 1024u) /* one span is fed at most this long */
 #define SINK_SHORT_SPAN  1024u          /* copied into the buffer instead */
+/* The body's pages behind the scan are handed back this often (a mapped
+ * file's are then dropped: dks_message_release_pages). */
+#define BODY_RELEASE_BYTES (1024u * 1024u)
 
 /* Where canonical body octets go: hashed (the hasher counts them and stops
  * at l=) or copied (up to max_len).  The output is buf[0, buf_len)
@@ -299,6 +302,24 @@ sink_done(const BodySink *sink)
 
 /* --------------------------------------------------- body canonicalizer */
 
+/* body[*released, upto) is consumed (nothing the sink still holds lies in
+ * it): hands its pages back once a megabyte has gathered. */
+static void
+body_release(const char *body, gsize *released, gsize upto)
+{
+  if (upto >= *released + BODY_RELEASE_BYTES) {
+    dks_message_release_pages(body + *released, upto - *released);
+    *released = upto;
+  }
+}
+
+/* The first body octet the sink still holds, or upto when it holds none. */
+static gsize
+sink_holds_from(const BodySink *sink, const char *body, gsize upto)
+{
+  return sink->span_len > 0 ? MIN(upto, (gsize)(sink->span - body)) : upto;
+}
+
 /* Simple (§3.4.3): the body as it is, without the empty lines at its end,
  * and with one CRLF after its last line.  As only CRLF ends a line and two
  * CRLFs cannot overlap, the empty lines at the end are exactly the CRLF
@@ -308,7 +329,7 @@ sink_done(const BodySink *sink)
 static void
 body_run_simple(const char *body, gsize len, BodySink *sink)
 {
-  gsize end = len;
+  gsize end = len, released = 0;
 
   while (end >= 2 && body[end - 2] == '\r' && body[end - 1] == '\n')
     end -= 2;
@@ -316,6 +337,7 @@ body_run_simple(const char *body, gsize len, BodySink *sink)
     gsize piece = MIN(end - pos, (gsize)SINK_SPAN_MAX);
     sink_put_input(sink, body + pos, piece);
     pos += piece;
+    body_release(body, &released, sink_holds_from(sink, body, pos));
   }
   sink_put_other(sink, "\r\n", 2);
 }
@@ -438,9 +460,18 @@ static void
 body_run_relaxed(const char *body, gsize len, BodySink *sink)
 {
   BodyRelaxed br = { .sink = sink, .body = body };
-  gsize i = 0;
+  gsize i = 0, released = 0;
 
   while (i < len) {
+    if (i >= released + BODY_RELEASE_BYTES) {
+      /* what the sink or the held blank lines and WSP will still read */
+      gsize held = sink_holds_from(sink, body, i);
+      if (br.blank_lines > 0 && br.blank_pure)
+        held = MIN(held, br.blank_from);
+      if (br.pending_wsp)
+        held = MIN(held, br.wsp_from);
+      body_release(body, &released, held);
+    }
     gsize j = next_relaxed_special(body, i, len);
     if (j > i)
       emit_content(&br, body + i, j - i, FALSE);

@@ -9,7 +9,9 @@
  * oversigned h= and l=); the expected header hash inputs are the octets
  * python3-dkim hashed when verifying each of them (all five verify there).
  * RFC8463_MESSAGE is RFC 8463 Appendix A.3. */
+#include <glib/gstdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "verify/canon.h"
 #include "verify/check.h"
@@ -394,6 +396,73 @@ test_body_reference_random(void)
     reference_one(what, body->str, body->len, DKS_CANON_SIMPLE, limit, max_len);
     reference_one(what, body->str, body->len, DKS_CANON_RELAXED, limit, max_len);
   }
+}
+
+/* ---- a mapped body is not resident in full ------------------------------ */
+
+/* The resident size of this process's mappings of path (kB, from
+ * /proc/self/smaps), or -1 when none maps it.  (test-message.c has the
+ * same helper; this test links no test utilities.) */
+static gint64
+mapped_rss_kb(const char *path)
+{
+  g_autofree char *smaps = NULL;
+  g_assert_true(g_file_get_contents("/proc/self/smaps", &smaps, NULL, NULL));
+  g_auto(GStrv) lines = g_strsplit(smaps, "\n", -1);
+  gint64 total = -1;
+  gboolean in_path = FALSE;
+  for (guint i = 0; lines[i] != NULL; i++) {
+    const char *line = lines[i];
+    const char *dash = strchr(line, '-'), *space = strchr(line, ' ');
+    if (g_ascii_isxdigit(line[0]) && dash != NULL && space != NULL && dash < space) {
+      in_path = g_str_has_suffix(line, path);
+      if (in_path && total < 0)
+        total = 0;
+    } else if (in_path && g_str_has_prefix(line, "Rss:")) {
+      total += g_ascii_strtoll(line + 4, NULL, 10);
+    }
+  }
+  return total;
+}
+
+/* The body hash of a large mapped file hands the pages it has read back:
+ * a few megabytes at most stay resident, and the digest is the one of the
+ * same octets in memory. */
+static void
+test_body_mapped_file(void)
+{
+  g_autoptr(GString) text = g_string_new("From: a@example.com\r\n"
+                                         "Subject: large\r\n\r\n");
+  for (guint i = 0; text->len < 12u * 1024u * 1024u; i++)
+    g_string_append_printf(text, "%07u QUJDREVGR0hJSktMTU5P  UFFSU1RVVldYWVph\t \r\n%s", i,
+                           i % 7 == 0 ? "\r\n" : "");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  int fd = g_file_open_tmp("dks-canon-XXXXXX.eml", &path, &error);
+  g_assert_no_error(error);
+  g_assert_true(g_file_set_contents(path, text->str, (gssize)text->len, &error));
+  close(fd);
+
+  g_autoptr(DksMessage) mapped = dks_message_new_from_file(path, &error);
+  g_assert_no_error(error);
+  g_autoptr(DksMessage) copied = dks_message_new_from_data(text->str, text->len, &error);
+  g_assert_no_error(error);
+  g_assert_cmpint(mapped_rss_kb(path), >=, 0); /* it is mapped */
+
+  for (int canon = 0; canon < 2; canon++) {
+    DksCanon dc = canon == 0 ? DKS_CANON_SIMPLE : DKS_CANON_RELAXED;
+    DksBodyHash from_map, from_copy;
+    gsize len = 0;
+    const char *body = dks_message_body(mapped, &len);
+    dks_body_hash(body, len, dc, DKS_HASH_SHA256, FALSE, 0, &from_map);
+    g_assert_cmpint(mapped_rss_kb(path), <=, 3 * 1024);
+    body = dks_message_body(copied, &len);
+    dks_body_hash(body, len, dc, DKS_HASH_SHA256, FALSE, 0, &from_copy);
+    g_assert_cmpmem(from_map.digest, from_map.digest_len, from_copy.digest,
+                    from_copy.digest_len);
+    g_assert_cmpuint(from_map.canon_body_len, ==, from_copy.canon_body_len);
+  }
+  g_unlink(path);
 }
 
 /* ---- header canonicalization: table-driven ------------------------------ */
@@ -1178,6 +1247,7 @@ main(int argc, char **argv)
   g_test_add_func("/canon/body/large", test_body_large);
   g_test_add_func("/canon/body/reference-table", test_body_reference_table);
   g_test_add_func("/canon/body/reference-random", test_body_reference_random);
+  g_test_add_func("/canon/body/mapped-file", test_body_mapped_file);
   g_test_add_func("/canon/header/table", test_header_table);
   g_test_add_func("/canon/hash-input/python-signed", test_signed_python);
   g_test_add_func("/canon/hash-input/fields-optional",
