@@ -132,41 +132,53 @@ message_drop_mbox_from(const char **data, gsize *len, DksMessage *msg)
   *len -= line_len;
 }
 
-/* Any octet below 0x0e (so any CR or LF) in the 8 octets of x: the test
- * of "Bit Twiddling Hacks" (hasless(x, 0x0e)), exact as a yes/no. */
-static gboolean
-message_word_has_line_octet(guint64 x)
+static void
+message_count_one(const char *data, gsize len, gsize i, gsize *bare_lf, gsize *bare_cr)
 {
-  return ((x - G_GUINT64_CONSTANT(0x0e0e0e0e0e0e0e0e)) & ~x &
-          G_GUINT64_CONSTANT(0x8080808080808080)) != 0;
+  if (data[i] == '\n' && (i == 0 || data[i - 1] != '\r'))
+    (*bare_lf)++;
+  else if (data[i] == '\r' && (i + 1 == len || data[i + 1] != '\n'))
+    (*bare_cr)++;
 }
 
+/* Sixteen octets as one value: GCC's and Clang's generic vectors, which
+ * compile to SSE2 on x86-64 and to NEON on arm64.  (An SSE2 version with
+ * bit masks ran more instructions here.) */
+typedef guchar MessageOctets16 __attribute__((vector_size(16)));
+
 /* Counts, among the octets data[from, to) of data[0, len), the bare LFs
- * (not after a CR) and bare CRs (not before an LF).  Eight octets at a
- * time where none of them is a CR or LF: most of any line. */
+ * (not after a CR) and bare CRs (not before an LF).  Sixteen octets at a
+ * time, each compared with the one before and the one after it, without a
+ * branch; the first and last octets of data go one by one. */
 static void
 message_count_bare(const char *data, gsize len, gsize from, gsize to,
                    gsize *bare_lf, gsize *bare_cr)
 {
   gsize i = from;
 
-  while (i < to) {
-    if (i + 8 <= to) {
-      guint64 x;
-      memcpy(&x, data + i, 8);
-      if (!message_word_has_line_octet(x)) {
-        i += 8;
-        continue;
-      }
+  if (i == 0 && i < to)
+    message_count_one(data, len, i++, bare_lf, bare_cr);
+  /* the vector loop reads data[i - 1, i + 17) */
+  gsize vector_end = MIN(to, len - 1);
+  while (i + 16 <= vector_end) {
+    /* a lane counts up to 255 before it is added up */
+    gsize rounds = MIN((vector_end - i) / 16, (gsize)255);
+    MessageOctets16 lf = { 0 }, cr = { 0 };
+    for (gsize r = 0; r < rounds; r++, i += 16) {
+      MessageOctets16 at, before, after;
+      memcpy(&at, data + i, 16);
+      memcpy(&before, data + i - 1, 16);
+      memcpy(&after, data + i + 1, 16);
+      lf -= (MessageOctets16)((at == '\n') & (before != '\r'));
+      cr -= (MessageOctets16)((at == '\r') & (after != '\n'));
     }
-    gsize end = MIN(i + 8, to);
-    for (; i < end; i++) {
-      if (data[i] == '\n' && (i == 0 || data[i - 1] != '\r'))
-        (*bare_lf)++;
-      else if (data[i] == '\r' && (i + 1 == len || data[i + 1] != '\n'))
-        (*bare_cr)++;
+    for (guint lane = 0; lane < 16; lane++) {
+      *bare_lf += lf[lane];
+      *bare_cr += cr[lane];
     }
   }
+  for (; i < to; i++)
+    message_count_one(data, len, i, bare_lf, bare_cr);
 }
 
 /* Mail on the wire has CRLF line ends (RFC 5322 §2.1), files and pastes

@@ -15,6 +15,9 @@
 #include "verify/canon.h"
 
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include <openssl/err.h>
 #include <openssl/evp.h>
 
@@ -254,21 +257,26 @@ sink_end_span(BodySink *sink)
   sink->span_len = 0;
 }
 
-/* Octets of the input that go out unchanged. */
 static void
-sink_put_input(BodySink *sink, const char *p, gsize n)
+sink_start_span(BodySink *sink, const char *p, gsize n)
 {
-  if (n == 0)
-    return;
-  if (sink->span_len > 0 && sink->span + sink->span_len == p) {
-    sink->span_len += n;
-  } else {
-    sink_end_span(sink);
-    sink->span = p;
-    sink->span_len = n;
-  }
+  sink_end_span(sink);
+  sink->span = p;
+  sink->span_len = n;
   if (sink->span_len >= SINK_SPAN_MAX)
     sink_end_span(sink);
+}
+
+/* Octets of the input that go out unchanged.  Inline: mostly they follow
+ * on the span, which then only grows. */
+static inline void
+sink_put_input(BodySink *sink, const char *p, gsize n)
+{
+  if (G_LIKELY(sink->span_len > 0 && sink->span + sink->span_len == p &&
+               sink->span_len + n < SINK_SPAN_MAX))
+    sink->span_len += n;
+  else if (n > 0)
+    sink_start_span(sink, p, n);
 }
 
 /* Octets that are not the input's (short: at most a few CRLFs). */
@@ -374,10 +382,9 @@ emit_held_blank_lines(BodyRelaxed *br)
   }
 }
 
-/* Content octets of the current line (never WSP, never the CRLF that ends
- * the line); p is in the body, or (other) not. */
+/* What goes out before content that follows held blank lines or WSP. */
 static void
-emit_content(BodyRelaxed *br, const char *p, gsize n, gboolean other)
+emit_before_content(BodyRelaxed *br)
 {
   if (br->blank_lines > 0)
     emit_held_blank_lines(br);
@@ -389,6 +396,16 @@ emit_content(BodyRelaxed *br, const char *p, gsize n, gboolean other)
       sink_put_other(br->sink, " ", 1);
     br->pending_wsp = FALSE;
   }
+}
+
+/* Content octets of the current line (never WSP, never the CRLF that ends
+ * the line); p is in the body, or (other) not.  Inline: it runs for every
+ * word, and mostly only extends the span. */
+static inline void
+emit_content(BodyRelaxed *br, const char *p, gsize n, gboolean other)
+{
+  if (G_UNLIKELY(br->blank_lines > 0 || br->pending_wsp))
+    emit_before_content(br);
   if (other)
     sink_put_other(br->sink, p, n);
   else
@@ -417,44 +434,73 @@ end_line(BodyRelaxed *br, gsize crlf)
   br->line_start = crlf + 2;
 }
 
-/* Any octet below 0x21 in the 8 octets of x: the test of "Bit Twiddling
- * Hacks" (hasless(x, 0x21)), exact as a yes/no; octets >= 0x80 never
- * count. */
-static gboolean
-word_has_low_octet(guint64 x)
-{
-  return ((x - G_GUINT64_CONSTANT(0x2121212121212121)) & ~x &
-          G_GUINT64_CONSTANT(0x8080808080808080)) != 0;
-}
-
 static gboolean
 is_relaxed_special(char c)
 {
   return c == ' ' || c == '\t' || c == '\r';
 }
 
-/* The offset of the first SP, HTAB or CR at or after i, or len.  Eight
- * octets at a time while none of them is below 0x21, which is all of a
- * base64 line and most of a word of text. */
+#if defined(__SSE2__)
+/* The offset of the first SP, HTAB or CR at or after i, or len: 32 octets
+ * compared at once, the match found from the comparison's bit mask (bit k
+ * is octet i + k), as memchr does for one octet. */
 static gsize
 next_relaxed_special(const char *p, gsize i, gsize len)
 {
-  for (;;) {
-    while (i + 8 <= len) {
-      guint64 x;
-      memcpy(&x, p + i, 8);
-      if (word_has_low_octet(x))
-        break;
-      i += 8;
-    }
-    gsize end = MIN(i + 8, len);
-    for (; i < end; i++)
-      if (is_relaxed_special(p[i]))
-        return i;
-    if (i >= len)
-      return len;
+  const __m128i sp = _mm_set1_epi8(' '), tab = _mm_set1_epi8('\t');
+  const __m128i cr = _mm_set1_epi8('\r');
+
+  while (i + 32 <= len) {
+    __m128i a = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+    __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(p + i + 16));
+    __m128i ma = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(a, sp), _mm_cmpeq_epi8(a, tab)),
+                              _mm_cmpeq_epi8(a, cr));
+    __m128i mb = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(b, sp), _mm_cmpeq_epi8(b, tab)),
+                              _mm_cmpeq_epi8(b, cr));
+    guint32 mask = (guint32)_mm_movemask_epi8(ma) | (guint32)_mm_movemask_epi8(mb) << 16;
+    if (mask != 0)
+      return i + (gsize)__builtin_ctz(mask);
+    i += 32;
   }
+  for (; i < len; i++)
+    if (is_relaxed_special(p[i]))
+      return i;
+  return len;
 }
+#else
+/* The offset of the first SP, HTAB or CR at or after i, or len: sixteen
+ * octets compared at once with GCC's and Clang's generic vectors, the
+ * first match found from the two halves of the comparison (lane 0 is the
+ * lowest address). */
+typedef guchar CanonOctets16 __attribute__((vector_size(16)));
+
+static gsize
+next_relaxed_special(const char *p, gsize i, gsize len)
+{
+  while (i + 16 <= len) {
+    CanonOctets16 v, m;
+    guint64 lo, hi;
+    memcpy(&v, p + i, 16);
+    m = (CanonOctets16)((v == ' ') | (v == '\t') | (v == '\r'));
+    memcpy(&lo, &m, 8);
+    memcpy(&hi, (const char *)&m + 8, 8);
+    if ((lo | hi) != 0) {
+#if G_BYTE_ORDER == G_LITTLE_ENDIAN
+      return i + (lo != 0 ? (gsize)__builtin_ctzll(lo) / 8
+                          : 8 + (gsize)__builtin_ctzll(hi) / 8);
+#else
+      return i + (lo != 0 ? (gsize)__builtin_clzll(lo) / 8
+                          : 8 + (gsize)__builtin_clzll(hi) / 8);
+#endif
+    }
+    i += 16;
+  }
+  for (; i < len; i++)
+    if (is_relaxed_special(p[i]))
+      return i;
+  return len;
+}
+#endif
 
 static void
 body_run_relaxed(const char *body, gsize len, BodySink *sink)

@@ -354,6 +354,60 @@ test_message_from_file(void)
   g_assert_error(error, G_FILE_ERROR, G_FILE_ERROR_ISDIR);
 }
 
+static gboolean
+finding_starts(const GPtrArray *findings, const char *prefix)
+{
+  for (guint i = 0; i < findings->len; i++)
+    if (g_str_has_prefix(((const DksFinding *)g_ptr_array_index(findings, i))->text, prefix))
+      return TRUE;
+  return FALSE;
+}
+
+/* Bare LFs and CRs counted and converted as the obvious loop does, over
+ * random mixes of CR, LF and other octets (many long enough for the
+ * sixteen-octet loop, with CRs and LFs at every offset of it). */
+static void
+test_message_line_end_census(void)
+{
+  static const char octets[] = "\r\n\r\nab \t";
+  g_autoptr(GRand) rand = g_rand_new_with_seed(4155);
+
+  for (guint iter = 0; iter < 2000; iter++) {
+    g_autoptr(GString) text = g_string_new("From: a@example.com\r\n\r\n");
+    gsize body_from = text->len;
+    guint n = (guint)g_rand_int_range(rand, 0, iter % 10 == 0 ? 5000 : 80);
+    for (guint i = 0; i < n; i++)
+      g_string_append_c(text, octets[g_rand_int_range(rand, 0, sizeof octets - 1)]);
+
+    gsize bare_lf = 0, bare_cr = 0;
+    g_autoptr(GString) want = g_string_new(NULL);
+    for (gsize i = 0; i < text->len; i++) {
+      char c = text->str[i];
+      if (c == '\n' && (i == 0 || text->str[i - 1] != '\r')) {
+        bare_lf++;
+        g_string_append_c(want, '\r');
+      } else if (c == '\r' && (i + 1 == text->len || text->str[i + 1] != '\n')) {
+        bare_cr++;
+      }
+      g_string_append_c(want, c);
+    }
+
+    g_autoptr(GError) error = NULL;
+    g_autoptr(DksMessage) msg = dks_message_new_from_data(text->str, text->len, &error);
+    g_assert_no_error(error);
+    g_assert_cmpmem(msg->data, msg->len, want->str, want->len);
+    g_assert_cmpint(msg->data[msg->len], ==, '\0');
+    g_assert_cmpint(!!(msg->flags & DKS_MESSAGE_BARE_LF_CONVERTED), ==, bare_lf > 0);
+    g_autofree char *lf_note = g_strdup_printf("%" G_GSIZE_FORMAT " line%s ended with a bare LF",
+                                               bare_lf, bare_lf == 1 ? "" : "s");
+    g_autofree char *cr_note = g_strdup_printf("%" G_GSIZE_FORMAT " bare CR octet%s ",
+                                               bare_cr, bare_cr == 1 ? "" : "s");
+    g_assert_cmpint(finding_starts(msg->findings, lf_note), ==, bare_lf > 0);
+    g_assert_cmpint(finding_starts(msg->findings, cr_note), ==, bare_cr > 0);
+    g_assert_cmpuint(msg->body_offset, ==, body_from);
+  }
+}
+
 /* ---- large files: mapped, not copied ------------------------------------ */
 
 /* A file in the temporary folder with text in it; free the path after
@@ -659,6 +713,7 @@ main(int argc, char **argv)
   g_test_add_func("/message/too-many-headers", test_message_too_many_headers);
   g_test_add_func("/message/huge-field", test_message_huge_field);
   g_test_add_func("/message/from-file", test_message_from_file);
+  g_test_add_func("/message/line-end-census", test_message_line_end_census);
   g_test_add_func("/message/large-files", test_message_large_files);
   g_test_add_func("/message/release-pages", test_message_release_pages);
   g_test_add_func("/message/file-shrinks", test_message_file_shrinks);
