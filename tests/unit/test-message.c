@@ -523,7 +523,7 @@ assert_same_message(const DksMessage *a, const DksMessage *b)
 
 typedef struct {
   const char *name;
-  gsize size;            /* octets of the file; 0: the page size times 32 */
+  gsize size;            /* octets of the file; 0: the page size times 512 */
   gint size_delta;       /* added to that */
   const char *extra;     /* before the header fields */
   const char *line_end;  /* of the body lines */
@@ -533,15 +533,15 @@ typedef struct {
 } LargeFileCase;
 
 static const LargeFileCase large_file_cases[] = {
-  { "crlf", 300000, 0, "", "\r\n", TRUE, 0, NULL },
+  { "crlf", 1500000, 0, "", "\r\n", TRUE, 0, NULL },
   { "page-multiple", 0, 0, "", "\r\n", TRUE, 0, NULL },
   { "page-multiple-less-one", 0, -1, "", "\r\n", TRUE, 0, NULL },
   { "page-multiple-plus-one", 0, 1, "", "\r\n", TRUE, 0, NULL },
-  { "mbox-from", 300000, 0, "From large@example.com Mon Jan  1 00:00:00 2024\r\n",
+  { "mbox-from", 1500000, 0, "From large@example.com Mon Jan  1 00:00:00 2024\r\n",
     "\r\n", TRUE, DKS_MESSAGE_MBOX_FROM_REMOVED, "mbox separator" },
-  { "bare-cr", 300000, 0, "", "\r\r\n", TRUE, 0, "bare CR octet" },
+  { "bare-cr", 1500000, 0, "", "\r\r\n", TRUE, 0, "bare CR octet" },
   /* to rewrite, the message copies, and the mapping goes at once */
-  { "bare-lf", 300000, 0, "", "\n", FALSE, DKS_MESSAGE_BARE_LF_CONVERTED,
+  { "bare-lf", 1500000, 0, "", "\n", FALSE, DKS_MESSAGE_BARE_LF_CONVERTED,
     "converted to CRLF" },
   { "small", 4000, 0, "", "\r\n", FALSE, 0, NULL },
 };
@@ -554,7 +554,7 @@ test_message_large_files(void)
   for (gsize i = 0; i < G_N_ELEMENTS(large_file_cases); i++) {
     const LargeFileCase *c = &large_file_cases[i];
     g_test_message("case %s", c->name);
-    gsize size = (c->size > 0 ? c->size : page * 32) + (gsize)(gssize)c->size_delta;
+    gsize size = (c->size > 0 ? c->size : page * 512) + (gsize)(gssize)c->size_delta;
     g_autoptr(GString) text = large_message(size, c->extra, c->line_end);
     /* cut the last body line to the exact size, keeping the line end */
     gsize end_len = strlen(c->line_end);
