@@ -51,8 +51,21 @@ typedef struct {
  * empty or has no header field at all.  Caller frees with dks_message_free. */
 DksMessage *dks_message_new_from_data(const char *data, gsize len, GError **error);
 
-/* Reads a file (path "-" means stdin) with the size cap, then as above. */
+/* Reads a file (path "-" means stdin) with the size cap, then as above.
+ * A large regular file is mapped, not copied, when it needs no rewriting:
+ * its pages are read on demand and msg->data stays valid until
+ * dks_message_free.  Should the file shrink meanwhile, touching the lost
+ * part prints "dkimscope: FILE changed while it was being read" and ends
+ * the process with status 66 (there is no error to return from a read of
+ * memory). */
 DksMessage *dks_message_new_from_file(const char *path, GError **error);
+
+/* A hint from code that streams through message octets once (the body
+ * hash): [p, p + len) is not needed again soon.  When it lies in a mapped
+ * file, the pages holding it (but the one holding p + len) are dropped
+ * from memory; touched again they are read back, unchanged.  Otherwise
+ * nothing happens.  Cheap: call it every megabyte or so. */
+void dks_message_release_pages(const void *p, gsize len);
 
 void dks_message_free(DksMessage *msg);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(DksMessage, dks_message_free)

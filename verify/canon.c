@@ -9,10 +9,15 @@
  * on as slices of the input, empty lines are only counted and emitted once
  * content follows them (trailing empty lines thus vanish), and an output
  * sink counts the canonical length while feeding at most l= octets to the
- * hash (or to a bounded copy for the teaching view). */
+ * hash (or to a bounded copy for the teaching view).  The sink joins slices
+ * that follow each other in the input and buffers the short pieces, so the
+ * hash is fed in large pieces whatever the body looks like. */
 #include "verify/canon.h"
 
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include <openssl/err.h>
 #include <openssl/evp.h>
 
@@ -178,16 +183,36 @@ dks_hasher_free(DksHasher *hasher)
 
 /* ------------------------------------------------------------ body sink */
 
+/* Canonical body octets leave through a sink that keeps the number of
+ * hasher calls small: most of the output is the input itself (a base64
+ * line, a line of text with single spaces, a blank line followed by more
+ * text), so the sink holds the output as a span of the input that grows
+ * while the next piece follows on contiguously.  A piece that is not the
+ * input (one SP for a run of WSP, held blank lines that held WSP, the CRLF
+ * added at the end) or a short span goes into a small buffer first.  A
+ * 10 MB body thus costs a few dozen hasher calls, not one per word. */
+#define SINK_BUF_BYTES   (16u * 1024u)  /* small pieces, coalesced */
+#define SINK_SPAN_MAX    (256u * 1024u) /* one span is fed at most this long */
+#define SINK_SHORT_SPAN  1024u          /* copied into the buffer instead */
+/* The body's pages behind the scan are handed back this often (a mapped
+ * file's are then dropped: dks_message_release_pages). */
+#define BODY_RELEASE_BYTES (1024u * 1024u)
+
 /* Where canonical body octets go: hashed (the hasher counts them and stops
- * at l=) or copied (up to max_len). */
+ * at l=) or copied (up to max_len).  The output is buf[0, buf_len)
+ * followed by span[0, span_len), both not yet written. */
 typedef struct {
   DksHasher *hasher;  /* NULL when copying */
   GString *copy;      /* NULL when hashing */
   gsize copy_max;
+  const char *span;   /* input octets that go out unchanged */
+  gsize span_len;
+  gsize buf_len;
+  char buf[SINK_BUF_BYTES];
 } BodySink;
 
 static void
-sink_put(BodySink *sink, const char *p, gsize n)
+sink_write(BodySink *sink, const char *p, gsize n)
 {
   if (n == 0)
     return;
@@ -199,124 +224,348 @@ sink_put(BodySink *sink, const char *p, gsize n)
   }
 }
 
-/* The copy is full: the rest of the body cannot change what we return. */
+static void
+sink_flush_buf(BodySink *sink)
+{
+  sink_write(sink, sink->buf, sink->buf_len);
+  sink->buf_len = 0;
+}
+
+/* Puts n octets at the end of the buffer (n <= SINK_BUF_BYTES). */
+static void
+sink_buffer(BodySink *sink, const char *p, gsize n)
+{
+  if (sink->buf_len + n > SINK_BUF_BYTES)
+    sink_flush_buf(sink);
+  memcpy(sink->buf + sink->buf_len, p, n);
+  sink->buf_len += n;
+}
+
+/* The span ends here: a short one joins the buffer, a long one is written
+ * from the input as it is. */
+static void
+sink_end_span(BodySink *sink)
+{
+  if (sink->span_len == 0)
+    return;
+  if (sink->span_len <= SINK_SHORT_SPAN) {
+    sink_buffer(sink, sink->span, sink->span_len);
+  } else {
+    sink_flush_buf(sink);
+    sink_write(sink, sink->span, sink->span_len);
+  }
+  sink->span_len = 0;
+}
+
+static void
+sink_start_span(BodySink *sink, const char *p, gsize n)
+{
+  sink_end_span(sink);
+  sink->span = p;
+  sink->span_len = n;
+  if (sink->span_len >= SINK_SPAN_MAX)
+    sink_end_span(sink);
+}
+
+/* Octets of the input that go out unchanged.  Inline: mostly they follow
+ * on the span, which then only grows. */
+static inline void
+sink_put_input(BodySink *sink, const char *p, gsize n)
+{
+  if (G_LIKELY(sink->span_len > 0 && sink->span + sink->span_len == p &&
+               sink->span_len + n < SINK_SPAN_MAX))
+    sink->span_len += n;
+  else if (n > 0)
+    sink_start_span(sink, p, n);
+}
+
+/* Octets that are not the input's (short: at most a few CRLFs). */
+static void
+sink_put_other(BodySink *sink, const char *p, gsize n)
+{
+  sink_end_span(sink);
+  while (n > 0) {
+    gsize piece = MIN(n, (gsize)SINK_BUF_BYTES);
+    sink_buffer(sink, p, piece);
+    p += piece;
+    n -= piece;
+  }
+}
+
+static void
+sink_finish(BodySink *sink)
+{
+  sink_end_span(sink);
+  sink_flush_buf(sink);
+}
+
+/* The copy is full (counting what the sink still holds): the rest of the
+ * body cannot change what we return. */
 static gboolean
 sink_done(const BodySink *sink)
 {
   return sink->copy != NULL && sink->hasher == NULL &&
-         sink->copy->len >= sink->copy_max;
+         sink->copy->len + sink->buf_len + sink->span_len >= sink->copy_max;
 }
 
 /* --------------------------------------------------- body canonicalizer */
 
-typedef struct {
-  DksCanon canon;
-  BodySink *sink;
-  guint64 blank_lines;      /* empty lines held back until content follows */
-  gboolean line_has_content;/* current line emitted something */
-  gboolean pending_wsp;     /* relaxed: a WSP run not emitted yet */
-  gboolean emitted;         /* anything emitted at all */
-} BodyCanon;
-
+/* body[*released, upto) is consumed (nothing the sink still holds lies in
+ * it): hands its pages back once a megabyte has gathered. */
 static void
-emit_held_blank_lines(BodyCanon *bc)
+body_release(const char *body, gsize *released, gsize upto)
 {
-  while (bc->blank_lines > 0) {
-    guint64 n = MIN(bc->blank_lines, (guint64)(sizeof crlf_run - 1) / 2);
-    sink_put(bc->sink, crlf_run, (gsize)n * 2);
-    bc->blank_lines -= n;
+  if (upto >= *released + BODY_RELEASE_BYTES) {
+    dks_message_release_pages(body + *released, upto - *released);
+    *released = upto;
   }
 }
 
-/* Content octets of the current line (never WSP in relaxed mode, never the
- * CRLF that ends the line). */
-static void
-emit_content(BodyCanon *bc, const char *p, gsize n)
-{
-  if (n == 0)
-    return;
-  emit_held_blank_lines(bc);
-  if (bc->pending_wsp) {
-    sink_put(bc->sink, " ", 1);
-    bc->pending_wsp = FALSE;
-  }
-  sink_put(bc->sink, p, n);
-  bc->line_has_content = TRUE;
-  bc->emitted = TRUE;
-}
-
-static void
-end_line(BodyCanon *bc)
-{
-  bc->pending_wsp = FALSE; /* relaxed: WSP at the end of a line goes */
-  if (bc->line_has_content)
-    sink_put(bc->sink, "\r\n", 2);
-  else
-    bc->blank_lines++;
-  bc->line_has_content = FALSE;
-}
-
-/* Length of the run of ordinary line octets at i: up to the next CRLF, and
- * in relaxed mode also up to the next WSP.  Simple mode jumps from CR to CR,
- * so a long line costs one memchr, not a loop per octet. */
+/* The first body octet the sink still holds, or upto when it holds none. */
 static gsize
-content_run(const BodyCanon *bc, const char *body, gsize i, gsize len)
+sink_holds_from(const BodySink *sink, const char *body, gsize upto)
 {
-  gsize j = i;
-
-  if (bc->canon == DKS_CANON_RELAXED) {
-    while (j < len && !is_crlf_at(body, j, len) && !is_wsp(body[j]))
-      j++;
-    return j - i;
-  }
-  while (j < len && !is_crlf_at(body, j, len)) {
-    const char *cr = memchr(body + j + 1, '\r', len - j - 1);
-    j = cr != NULL ? (gsize)(cr - body) : len;
-  }
-  return j - i;
+  return sink->span_len > 0 ? MIN(upto, (gsize)(sink->span - body)) : upto;
 }
 
+/* Simple (§3.4.3): the body as it is, without the empty lines at its end,
+ * and with one CRLF after its last line.  As only CRLF ends a line and two
+ * CRLFs cannot overlap, the empty lines at the end are exactly the CRLF
+ * pairs the body ends with; what precedes them is either empty or a line
+ * with content whose CRLF is the one put back.  So an empty body is one
+ * CRLF, and the output is always body[0, end) + CRLF. */
 static void
-body_finish(BodyCanon *bc)
+body_run_simple(const char *body, gsize len, BodySink *sink)
 {
+  gsize end = len, released = 0;
+
+  while (end >= 2 && body[end - 2] == '\r' && body[end - 1] == '\n')
+    end -= 2;
+  for (gsize pos = 0; pos < end && !sink_done(sink);) {
+    gsize piece = MIN(end - pos, (gsize)SINK_SPAN_MAX);
+    sink_put_input(sink, body + pos, piece);
+    pos += piece;
+    body_release(body, &released, sink_holds_from(sink, body, pos));
+  }
+  sink_put_other(sink, "\r\n", 2);
+}
+
+/* Relaxed (§3.4.4) works on the pieces between the three octets it cares
+ * about: SP and HTAB (a run of them becomes one SP, or nothing at the end
+ * of a line) and CR (a CRLF ends a line; a bare CR is content). */
+typedef struct {
+  BodySink *sink;
+  const char *body;
+  guint64 blank_lines;      /* empty lines held back until content follows */
+  gsize blank_from;         /* offset of the first one */
+  gboolean blank_pure;      /* all of them "\r\n" in the input: they go out
+                               as body[blank_from, +2 * blank_lines) */
+  gsize line_start;         /* offset of the current line */
+  gboolean line_has_content;/* current line emitted something */
+  gboolean pending_wsp;     /* a WSP run not emitted yet */
+  gsize wsp_from, wsp_len;  /* ... where it is */
+  gboolean emitted;         /* anything emitted at all */
+} BodyRelaxed;
+
+static void
+emit_held_blank_lines(BodyRelaxed *br)
+{
+  if (br->blank_pure) {
+    sink_put_input(br->sink, br->body + br->blank_from,
+                   (gsize)br->blank_lines * 2);
+    br->blank_lines = 0;
+  }
+  while (br->blank_lines > 0) {
+    guint64 n = MIN(br->blank_lines, (guint64)(sizeof crlf_run - 1) / 2);
+    sink_put_other(br->sink, crlf_run, (gsize)n * 2);
+    br->blank_lines -= n;
+  }
+}
+
+/* What goes out before content that follows held blank lines or WSP. */
+static void
+emit_before_content(BodyRelaxed *br)
+{
+  if (br->blank_lines > 0)
+    emit_held_blank_lines(br);
+  if (br->pending_wsp) {
+    /* one SP in the input stays part of the span */
+    if (br->wsp_len == 1 && br->body[br->wsp_from] == ' ')
+      sink_put_input(br->sink, br->body + br->wsp_from, 1);
+    else
+      sink_put_other(br->sink, " ", 1);
+    br->pending_wsp = FALSE;
+  }
+}
+
+/* Content octets of the current line (never WSP, never the CRLF that ends
+ * the line); p is in the body, or (other) not.  Inline: it runs for every
+ * word, and mostly only extends the span. */
+static inline void
+emit_content(BodyRelaxed *br, const char *p, gsize n, gboolean other)
+{
+  if (G_UNLIKELY(br->blank_lines > 0 || br->pending_wsp))
+    emit_before_content(br);
+  if (other)
+    sink_put_other(br->sink, p, n);
+  else
+    sink_put_input(br->sink, p, n);
+  br->line_has_content = TRUE;
+  br->emitted = TRUE;
+}
+
+/* The CRLF at offset crlf ends the current line. */
+static void
+end_line(BodyRelaxed *br, gsize crlf)
+{
+  br->pending_wsp = FALSE; /* WSP at the end of a line goes */
+  if (br->line_has_content) {
+    sink_put_input(br->sink, br->body + crlf, 2);
+  } else {
+    if (br->blank_lines == 0) {
+      br->blank_from = br->line_start;
+      br->blank_pure = TRUE;
+    }
+    if (crlf != br->line_start)
+      br->blank_pure = FALSE; /* the line held WSP */
+    br->blank_lines++;
+  }
+  br->line_has_content = FALSE;
+  br->line_start = crlf + 2;
+}
+
+static gboolean
+is_relaxed_special(char c)
+{
+  return c == ' ' || c == '\t' || c == '\r';
+}
+
+#if defined(__SSE2__)
+/* The offset of the first SP, HTAB or CR at or after i, or len: 32 octets
+ * compared at once, the match found from the comparison's bit mask (bit k
+ * is octet i + k), as memchr does for one octet. */
+static gsize
+next_relaxed_special(const char *p, gsize i, gsize len)
+{
+  const __m128i sp = _mm_set1_epi8(' '), tab = _mm_set1_epi8('\t');
+  const __m128i cr = _mm_set1_epi8('\r');
+
+  while (i + 32 <= len) {
+    __m128i a = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+    __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(p + i + 16));
+    __m128i ma = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(a, sp), _mm_cmpeq_epi8(a, tab)),
+                              _mm_cmpeq_epi8(a, cr));
+    __m128i mb = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(b, sp), _mm_cmpeq_epi8(b, tab)),
+                              _mm_cmpeq_epi8(b, cr));
+    guint32 mask = (guint32)_mm_movemask_epi8(ma) | (guint32)_mm_movemask_epi8(mb) << 16;
+    if (mask != 0)
+      return i + (gsize)__builtin_ctz(mask);
+    i += 32;
+  }
+  for (; i < len; i++)
+    if (is_relaxed_special(p[i]))
+      return i;
+  return len;
+}
+#else
+/* The offset of the first SP, HTAB or CR at or after i, or len: sixteen
+ * octets compared at once with GCC's and Clang's generic vectors, the
+ * first match found from the two halves of the comparison (lane 0 is the
+ * lowest address). */
+typedef guchar CanonOctets16 __attribute__((vector_size(16)));
+
+static gsize
+next_relaxed_special(const char *p, gsize i, gsize len)
+{
+  while (i + 16 <= len) {
+    CanonOctets16 v, m;
+    guint64 lo, hi;
+    memcpy(&v, p + i, 16);
+    m = (CanonOctets16)((v == ' ') | (v == '\t') | (v == '\r'));
+    memcpy(&lo, &m, 8);
+    memcpy(&hi, (const char *)&m + 8, 8);
+    if ((lo | hi) != 0) {
+#if G_BYTE_ORDER == G_LITTLE_ENDIAN
+      return i + (lo != 0 ? (gsize)__builtin_ctzll(lo) / 8
+                          : 8 + (gsize)__builtin_ctzll(hi) / 8);
+#else
+      return i + (lo != 0 ? (gsize)__builtin_clzll(lo) / 8
+                          : 8 + (gsize)__builtin_clzll(hi) / 8);
+#endif
+    }
+    i += 16;
+  }
+  for (; i < len; i++)
+    if (is_relaxed_special(p[i]))
+      return i;
+  return len;
+}
+#endif
+
+static void
+body_run_relaxed(const char *body, gsize len, BodySink *sink)
+{
+  BodyRelaxed br = { .sink = sink, .body = body };
+  gsize i = 0, released = 0;
+
+  while (i < len) {
+    if (i >= released + BODY_RELEASE_BYTES) {
+      /* what the sink or the held blank lines and WSP will still read */
+      gsize held = sink_holds_from(sink, body, i);
+      if (br.blank_lines > 0 && br.blank_pure)
+        held = MIN(held, br.blank_from);
+      if (br.pending_wsp)
+        held = MIN(held, br.wsp_from);
+      body_release(body, &released, held);
+    }
+    gsize j = next_relaxed_special(body, i, len);
+    if (j > i)
+      emit_content(&br, body + i, j - i, FALSE);
+    if (j >= len)
+      break;
+    if (body[j] == '\r') {
+      if (j + 1 < len && body[j + 1] == '\n') {
+        end_line(&br, j);
+        i = j + 2;
+        if (sink_done(sink))
+          return;
+      } else {
+        emit_content(&br, body + j, 1, FALSE); /* a bare CR is content */
+        i = j + 1;
+      }
+      continue;
+    }
+    gsize k = j + 1;
+    while (k < len && is_wsp(body[k]))
+      k++;
+    br.pending_wsp = TRUE;
+    br.wsp_from = j;
+    br.wsp_len = k - j;
+    i = k;
+  }
+
   /* A last line without CRLF: its WSP run counts as content (there is no
    * line end to be trailing before, python3-dkim keeps it too), and the
-   * missing CRLF is added (§3.4.3, §3.4.4). */
-  if (bc->pending_wsp) {
-    bc->pending_wsp = FALSE;
-    emit_content(bc, " ", 1);
+   * missing CRLF is added (§3.4.4).  Held blank lines are trailing:
+   * ignored.  An empty relaxed body stays empty. */
+  if (br.pending_wsp) {
+    br.pending_wsp = FALSE;
+    emit_content(&br, " ", 1, TRUE);
   }
-  if (bc->line_has_content)
-    sink_put(bc->sink, "\r\n", 2);
-  /* Held blank lines are trailing: ignored.  An empty simple body is one
-   * CRLF (§3.4.3); an empty relaxed body stays empty (§3.4.4). */
-  if (!bc->emitted && bc->canon == DKS_CANON_SIMPLE)
-    sink_put(bc->sink, "\r\n", 2);
+  if (br.line_has_content)
+    sink_put_other(sink, "\r\n", 2);
 }
 
 static void
 body_run(const char *body, gsize len, DksCanon canon, BodySink *sink)
 {
-  BodyCanon bc = { .canon = canon, .sink = sink };
-  gsize i = 0;
-
   if (body == NULL)
     len = 0;
-  while (i < len && !sink_done(sink)) {
-    if (is_crlf_at(body, i, len)) {
-      end_line(&bc);
-      i += 2;
-    } else if (canon == DKS_CANON_RELAXED && is_wsp(body[i])) {
-      bc.pending_wsp = TRUE;
-      i++;
-    } else {
-      gsize n = content_run(&bc, body, i, len);
-      emit_content(&bc, body + i, n);
-      i += n;
-    }
-  }
-  if (!sink_done(sink))
-    body_finish(&bc);
+  if (canon == DKS_CANON_RELAXED)
+    body_run_relaxed(body, len, sink);
+  else
+    body_run_simple(body, len, sink);
+  sink_finish(sink);
 }
 
 void

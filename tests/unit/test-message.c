@@ -4,7 +4,10 @@
 #include <gio/gio.h>
 #include <glib.h>
 #include <glib/gstdio.h>
+#include <signal.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "parse/finding.h"
@@ -351,6 +354,345 @@ test_message_from_file(void)
   g_assert_error(error, G_FILE_ERROR, G_FILE_ERROR_ISDIR);
 }
 
+static gboolean
+finding_starts(const GPtrArray *findings, const char *prefix)
+{
+  for (guint i = 0; i < findings->len; i++)
+    if (g_str_has_prefix(((const DksFinding *)g_ptr_array_index(findings, i))->text, prefix))
+      return TRUE;
+  return FALSE;
+}
+
+/* Bare LFs and CRs counted and converted as the obvious loop does, over
+ * random mixes of CR, LF and other octets (many long enough for the
+ * sixteen-octet loop, with CRs and LFs at every offset of it). */
+static void
+test_message_line_end_census(void)
+{
+  static const char octets[] = "\r\n\r\nab \t";
+  g_autoptr(GRand) rand = g_rand_new_with_seed(4155);
+
+  for (guint iter = 0; iter < 2000; iter++) {
+    g_autoptr(GString) text = g_string_new("From: a@example.com\r\n\r\n");
+    gsize body_from = text->len;
+    guint n = (guint)g_rand_int_range(rand, 0, iter % 10 == 0 ? 5000 : 80);
+    for (guint i = 0; i < n; i++)
+      g_string_append_c(text, octets[g_rand_int_range(rand, 0, sizeof octets - 1)]);
+
+    gsize bare_lf = 0, bare_cr = 0;
+    g_autoptr(GString) want = g_string_new(NULL);
+    for (gsize i = 0; i < text->len; i++) {
+      char c = text->str[i];
+      if (c == '\n' && (i == 0 || text->str[i - 1] != '\r')) {
+        bare_lf++;
+        g_string_append_c(want, '\r');
+      } else if (c == '\r' && (i + 1 == text->len || text->str[i + 1] != '\n')) {
+        bare_cr++;
+      }
+      g_string_append_c(want, c);
+    }
+
+    g_autoptr(GError) error = NULL;
+    g_autoptr(DksMessage) msg = dks_message_new_from_data(text->str, text->len, &error);
+    g_assert_no_error(error);
+    g_assert_cmpmem(msg->data, msg->len, want->str, want->len);
+    g_assert_cmpint(msg->data[msg->len], ==, '\0');
+    g_assert_cmpint(!!(msg->flags & DKS_MESSAGE_BARE_LF_CONVERTED), ==, bare_lf > 0);
+    g_autofree char *lf_note = g_strdup_printf("%" G_GSIZE_FORMAT " line%s ended with a bare LF",
+                                               bare_lf, bare_lf == 1 ? "" : "s");
+    g_autofree char *cr_note = g_strdup_printf("%" G_GSIZE_FORMAT " bare CR octet%s ",
+                                               bare_cr, bare_cr == 1 ? "" : "s");
+    g_assert_cmpint(finding_starts(msg->findings, lf_note), ==, bare_lf > 0);
+    g_assert_cmpint(finding_starts(msg->findings, cr_note), ==, bare_cr > 0);
+    g_assert_cmpuint(msg->body_offset, ==, body_from);
+  }
+}
+
+/* ---- large files: mapped, not copied ------------------------------------ */
+
+/* A file in the temporary folder with text in it; free the path after
+ * g_unlink. */
+static char *
+temp_file_with(const char *text, gsize len)
+{
+  g_autoptr(GError) error = NULL;
+  char *path = NULL;
+  int fd = g_file_open_tmp("dks-large-XXXXXX.eml", &path, &error);
+  g_assert_no_error(error);
+  gsize done = 0;
+  while (done < len) {
+    gssize n = write(fd, text + done, len - done);
+    g_assert_cmpint(n, >, 0);
+    done += (gsize)n;
+  }
+  close(fd);
+  return path;
+}
+
+/* The resident size of this process's mappings of path (kB, from
+ * /proc/self/smaps), or -1 when none maps it. */
+static gint64
+mapped_rss_kb(const char *path)
+{
+  g_autofree char *smaps = NULL;
+  g_assert_true(g_file_get_contents("/proc/self/smaps", &smaps, NULL, NULL));
+  g_auto(GStrv) lines = g_strsplit(smaps, "\n", -1);
+  gint64 total = -1;
+  gboolean in_path = FALSE;
+  for (guint i = 0; lines[i] != NULL; i++) {
+    const char *line = lines[i];
+    /* a mapping's first line: "start-end perms offset dev inode path" */
+    if (g_ascii_isxdigit(line[0]) && strchr(line, '-') != NULL &&
+        strchr(line, '-') < strchr(line, ' ')) {
+      in_path = g_str_has_suffix(line, path);
+      if (in_path && total < 0)
+        total = 0;
+    } else if (in_path && g_str_has_prefix(line, "Rss:")) {
+      total += g_ascii_strtoll(line + 4, NULL, 10);
+    }
+  }
+  return total;
+}
+
+/* Whether the mapping that holds addr is anonymous and read-only and
+ * starts exactly at addr (/proc/self/maps). */
+static gboolean
+anonymous_mapping_starts_at(const void *addr)
+{
+  g_autofree char *maps = NULL;
+  g_assert_true(g_file_get_contents("/proc/self/maps", &maps, NULL, NULL));
+  g_auto(GStrv) lines = g_strsplit(maps, "\n", -1);
+  guint64 at = (guint64)(guintptr)addr;
+  for (guint i = 0; lines[i] != NULL; i++) {
+    guint64 start = 0, end = 0, offset = 0, inode = 0;
+    char perms[8] = "", dev[16] = "";
+    if (sscanf(lines[i], "%" G_GINT64_MODIFIER "x-%" G_GINT64_MODIFIER "x %7s %"
+               G_GINT64_MODIFIER "x %15s %" G_GINT64_MODIFIER "u",
+               &start, &end, perms, &offset, dev, &inode) != 6)
+      continue;
+    if (at >= start && at < end)
+      return start == at && inode == 0 && g_str_has_prefix(perms, "r--");
+  }
+  return FALSE;
+}
+
+/* A CRLF message of at least size octets: a few header fields and a body
+ * of base64-like lines; extra is put before the headers (an mbox line),
+ * line_end ends every body line. */
+static GString *
+large_message(gsize size, const char *extra, const char *line_end)
+{
+  GString *text = g_string_new(extra);
+  g_string_append(text, "From: Large <large@example.com>\r\n"
+                        "To: someone@example.org\r\n"
+                        "Subject: a large one\r\n"
+                        "Date: Mon, 1 Jan 2024 00:00:00 +0000\r\n"
+                        "\r\n");
+  for (guint i = 0; text->len < size; i++)
+    g_string_append_printf(text, "%08uQUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xt%s",
+                           i, line_end);
+  return text;
+}
+
+/* Everything a message holds, but where its bytes are, is the same. */
+static void
+assert_same_message(const DksMessage *a, const DksMessage *b)
+{
+  g_assert_cmpmem(a->data, a->len, b->data, b->len);
+  g_assert_cmpint(a->data[a->len], ==, '\0');
+  g_assert_cmpint(b->data[b->len], ==, '\0');
+  g_assert_true(a->data == g_bytes_get_data(a->bytes, NULL));
+  g_assert_cmpuint(g_bytes_get_size(a->bytes), ==, a->len);
+  g_assert_cmpuint(a->body_offset, ==, b->body_offset);
+  g_assert_cmphex(a->flags, ==, b->flags);
+  g_assert_cmpuint(a->original_len, ==, b->original_len);
+  g_assert_cmpmem(a->headers->data, a->headers->len * sizeof(DksHeader),
+                  b->headers->data, b->headers->len * sizeof(DksHeader));
+  g_assert_cmpuint(a->findings->len, ==, b->findings->len);
+  for (guint i = 0; i < a->findings->len; i++) {
+    const DksFinding *fa = g_ptr_array_index(a->findings, i);
+    const DksFinding *fb = g_ptr_array_index(b->findings, i);
+    g_assert_cmpint(fa->level, ==, fb->level);
+    g_assert_cmpstr(fa->text, ==, fb->text);
+  }
+  g_assert_cmpstr(a->from_display, ==, b->from_display);
+  g_assert_cmpstr(a->subject_display, ==, b->subject_display);
+  g_assert_cmpstr(a->date_display, ==, b->date_display);
+  g_assert_cmpint(a->date_unix, ==, b->date_unix);
+}
+
+typedef struct {
+  const char *name;
+  gsize size;            /* octets of the file; 0: the page size times 512 */
+  gint size_delta;       /* added to that */
+  const char *extra;     /* before the header fields */
+  const char *line_end;  /* of the body lines */
+  gboolean mapped;       /* the message keeps the file's mapping */
+  guint flags;
+  const char *finding;   /* substring of some finding, or NULL */
+} LargeFileCase;
+
+static const LargeFileCase large_file_cases[] = {
+  { "crlf", 1500000, 0, "", "\r\n", TRUE, 0, NULL },
+  { "page-multiple", 0, 0, "", "\r\n", TRUE, 0, NULL },
+  { "page-multiple-less-one", 0, -1, "", "\r\n", TRUE, 0, NULL },
+  { "page-multiple-plus-one", 0, 1, "", "\r\n", TRUE, 0, NULL },
+  { "mbox-from", 1500000, 0, "From large@example.com Mon Jan  1 00:00:00 2024\r\n",
+    "\r\n", TRUE, DKS_MESSAGE_MBOX_FROM_REMOVED, "mbox separator" },
+  { "bare-cr", 1500000, 0, "", "\r\r\n", TRUE, 0, "bare CR octet" },
+  /* to rewrite, the message copies, and the mapping goes at once */
+  { "bare-lf", 1500000, 0, "", "\n", FALSE, DKS_MESSAGE_BARE_LF_CONVERTED,
+    "converted to CRLF" },
+  { "small", 4000, 0, "", "\r\n", FALSE, 0, NULL },
+};
+
+/* A file's message is the message of its octets, mapped or read. */
+static void
+test_message_large_files(void)
+{
+  gsize page = (gsize)sysconf(_SC_PAGESIZE);
+  for (gsize i = 0; i < G_N_ELEMENTS(large_file_cases); i++) {
+    const LargeFileCase *c = &large_file_cases[i];
+    g_test_message("case %s", c->name);
+    gsize size = (c->size > 0 ? c->size : page * 512) + (gsize)(gssize)c->size_delta;
+    g_autoptr(GString) text = large_message(size, c->extra, c->line_end);
+    /* cut the last body line to the exact size, keeping the line end */
+    gsize end_len = strlen(c->line_end);
+    g_string_truncate(text, size - end_len);
+    g_string_append(text, c->line_end);
+    g_assert_cmpuint(text->len, ==, size);
+
+    g_autofree char *path = temp_file_with(text->str, text->len);
+    g_autoptr(GError) error = NULL;
+    DksMessage *from_file = dks_message_new_from_file(path, &error);
+    g_assert_no_error(error);
+    g_autoptr(DksMessage) from_data = dks_message_new_from_data(text->str, text->len, &error);
+    g_assert_no_error(error);
+
+    assert_same_message(from_file, from_data);
+    g_assert_cmphex(from_file->flags, ==, c->flags);
+    if (c->finding != NULL)
+      g_assert_true(findings_mention(from_file->findings, c->finding));
+    g_assert_cmpint(mapped_rss_kb(path) >= 0, ==, c->mapped);
+    /* a page-multiple file: the NUL is on a zero page of our own */
+    if (c->mapped && size % page == 0)
+      g_assert_true(anonymous_mapping_starts_at(from_file->data + from_file->len));
+    dks_message_free(from_file);
+    g_assert_cmpint(mapped_rss_kb(path), ==, -1); /* unmapped with it */
+    g_unlink(path);
+  }
+}
+
+/* Dropped pages of a mapped message come back unchanged. */
+static void
+test_message_release_pages(void)
+{
+  g_autoptr(GString) text = large_message(4u * 1024u * 1024u, "", "\r\n");
+  g_autofree char *path = temp_file_with(text->str, text->len);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DksMessage) msg = dks_message_new_from_file(path, &error);
+  g_assert_no_error(error);
+
+  gsize body_len = 0;
+  const char *body = dks_message_body(msg, &body_len);
+  g_autofree char *before = g_compute_checksum_for_data(G_CHECKSUM_SHA256,
+                                                        (const guchar *)body, body_len);
+  g_assert_cmpint(mapped_rss_kb(path), >, 3 * 1024); /* all touched */
+  dks_message_release_pages(msg->data, msg->len);
+  g_assert_cmpint(mapped_rss_kb(path), <=, 8); /* the last page stays */
+  g_autofree char *after = g_compute_checksum_for_data(G_CHECKSUM_SHA256,
+                                                       (const guchar *)body, body_len);
+  g_assert_cmpstr(before, ==, after);
+  g_assert_cmpmem(msg->data, msg->len, text->str, text->len);
+  g_assert_cmpint(msg->data[msg->len], ==, '\0');
+
+  /* not a mapping: nothing happens */
+  dks_message_release_pages(text->str, text->len);
+  dks_message_release_pages(NULL, 10);
+  g_unlink(path);
+}
+
+/* Runs touch(path) in a child with its standard error in a pipe; returns
+ * the child's wait status and, in *err, what it wrote there. */
+static int
+child_status(void (*touch)(const char *path), const char *path, char **err)
+{
+  int fds[2];
+  g_assert_cmpint(pipe(fds), ==, 0);
+  fflush(NULL);
+  pid_t pid = fork();
+  g_assert_cmpint(pid, >=, 0);
+  if (pid == 0) {
+    close(fds[0]);
+    dup2(fds[1], STDERR_FILENO);
+    touch(path);
+    _exit(0);
+  }
+  close(fds[1]);
+  GString *text = g_string_new(NULL);
+  char buf[512];
+  ssize_t n;
+  while ((n = read(fds[0], buf, sizeof buf)) > 0)
+    g_string_append_len(text, buf, n);
+  close(fds[0]);
+  int status = 0;
+  g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
+  *err = g_string_free(text, FALSE);
+  return status;
+}
+
+static void
+touch_after_truncate(const char *path)
+{
+  g_autoptr(DksMessage) msg = dks_message_new_from_file(path, NULL);
+  if (msg == NULL)
+    _exit(1);
+  if (truncate(path, 0) != 0)
+    _exit(2);
+  guint sum = 0;
+  for (gsize i = msg->body_offset; i < msg->len; i += 512)
+    sum += (guchar)msg->data[i];
+  _exit(sum == 0 ? 3 : 4); /* not reached: the read faults */
+}
+
+static void
+raise_sigbus(const char *path)
+{
+  g_autoptr(DksMessage) msg = dks_message_new_from_file(path, NULL);
+  if (msg == NULL)
+    _exit(1);
+  raise(SIGBUS); /* not a fault in the mapping: not ours */
+  _exit(5);
+}
+
+/* A mapped file that shrinks: one clear line and status 66, not a crash;
+ * any other SIGBUS is left to the handler before ours. */
+static void
+test_message_file_shrinks(void)
+{
+  g_autoptr(GString) text = large_message(2u * 1024u * 1024u, "", "\r\n");
+  g_autofree char *path = temp_file_with(text->str, text->len);
+  g_autofree char *display = g_filename_display_name(path);
+  g_autofree char *want = g_strdup_printf("dkimscope: %s changed while it was "
+                                          "being read\n", display);
+  g_autofree char *err = NULL;
+  int status = child_status(touch_after_truncate, path, &err);
+  g_assert_true(WIFEXITED(status));
+  g_assert_cmpint(WEXITSTATUS(status), ==, 66);
+  g_assert_cmpstr(err, ==, want);
+
+  /* the file is empty now; write it again for the second child */
+  g_unlink(path);
+  g_free(path);
+  path = temp_file_with(text->str, text->len);
+  g_autofree char *err2 = NULL;
+  status = child_status(raise_sigbus, path, &err2);
+  g_assert_false(WIFEXITED(status) && (WEXITSTATUS(status) == 66 ||
+                                       WEXITSTATUS(status) == 5));
+  g_assert_null(strstr(err2, "changed while it was being read"));
+  g_unlink(path);
+}
+
 static void
 test_message_free_null(void)
 {
@@ -371,6 +713,10 @@ main(int argc, char **argv)
   g_test_add_func("/message/too-many-headers", test_message_too_many_headers);
   g_test_add_func("/message/huge-field", test_message_huge_field);
   g_test_add_func("/message/from-file", test_message_from_file);
+  g_test_add_func("/message/line-end-census", test_message_line_end_census);
+  g_test_add_func("/message/large-files", test_message_large_files);
+  g_test_add_func("/message/release-pages", test_message_release_pages);
+  g_test_add_func("/message/file-shrinks", test_message_file_shrinks);
   g_test_add_func("/message/free-null", test_message_free_null);
   return g_test_run();
 }
