@@ -43,6 +43,7 @@ struct Batch {
   guint next_read;    /* the first item not yet handed out */
   guint next_print;   /* the first item not yet printed */
   guint in_window;    /* handed out and not yet printed */
+  guint reading;      /* handed out to be read, not back yet */
   gsize window_bytes; /* their messages' sizes */
   GPtrArray *workers; /* GThread*; empty: the calling thread does their part */
   GAsyncQueue *work;  /* Item*, or the batch itself to say "stop" */
@@ -210,6 +211,7 @@ item_back(Batch *batch, Item *item)
     item->state = ITEM_READY;
     return;
   }
+  batch->reading--;
   batch->window_bytes += item->bytes;
   if (item->run == NULL) {
     hand_out(batch, item, ITEM_RENDERING);
@@ -234,15 +236,22 @@ drain_back(Batch *batch)
 
 /* More messages in flight while the window has room: at most
  * DKS_MAX_BATCH_WINDOW messages, and (past the first) at most
- * DKS_MAX_BATCH_WINDOW_BYTES of them, from the first not yet printed. */
+ * DKS_MAX_BATCH_WINDOW_BYTES of them, from the first not yet printed.  A
+ * message's size is known once it is read, so no more are out being read
+ * than two per worker (one to work on, one waiting, so no worker idles
+ * while the main loop wakes up): the budget is overshot by at most that
+ * many messages. */
 static gboolean
 fill_window(Batch *batch)
 {
   gboolean any = FALSE;
+  guint readers = MAX(2 * batch->workers->len, 1);
   while (batch->next_read < batch->count && batch->in_window < DKS_MAX_BATCH_WINDOW &&
+         batch->reading < readers &&
          (batch->in_window == 0 || batch->window_bytes < DKS_MAX_BATCH_WINDOW_BYTES)) {
     Item *item = &batch->items[batch->next_read++];
     batch->in_window++;
+    batch->reading++;
     hand_out(batch, item, ITEM_READING);
     any = TRUE;
     if (batch->workers->len == 0) {

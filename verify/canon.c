@@ -579,6 +579,9 @@ dks_body_hash(const char *body, gsize len, DksCanon canon, DksHash hash,
   if (has_limit)
     dks_hasher_set_limit(hasher, limit);
   body_run(body, len, canon, &sink);
+  /* all of it is consumed now: the last megabyte's pages go too, so a
+   * mapped message waiting for DNS holds none of its body */
+  dks_message_release_pages(body, len);
   /* digest_len stays 0 when OpenSSL failed: no digest can match bh= */
   out->digest_len = dks_hasher_finish(hasher, out->digest);
   out->canon_body_len = dks_hasher_length(hasher);
