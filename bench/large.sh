@@ -3,7 +3,7 @@
 #
 # A benchmark run by hand, not a test.  It runs each given binary over the
 # large-rsa and small-rsa sets of a bench corpus (as made for
-# /work/shared/bench/run-dkimscope.sh: SET/*.eml and zone/bench.zone),
+# ../shared/bench/run-dkimscope.sh: SET/*.eml and zone/bench.zone),
 # `--report=json --dns-zone ZONE FILE...`, RUNS times each, the binaries
 # taking turns so that a busy machine slows them alike.  Per binary and
 # set it prints the best elapsed and CPU (user+sys) seconds, throughput

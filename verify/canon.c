@@ -13,6 +13,7 @@
  * that follow each other in the input and buffers the short pieces, so the
  * hash is fed in large pieces whatever the body looks like. */
 #include "verify/canon.h"
+#include "verify/evp.h"
 
 #include <string.h>
 #if defined(__SSE2__)
@@ -60,10 +61,28 @@ dks_hash_size(DksHash hash)
   return hash == DKS_HASH_SHA1 ? 20 : 32;
 }
 
+/* The first thread to fetch publishes its EVP_MD; one that loses the race
+ * frees its own. */
 static const EVP_MD *
-hash_md(DksHash hash)
+md_fetch_once(EVP_MD **slot, const char *name)
 {
-  return hash == DKS_HASH_SHA1 ? EVP_sha1() : EVP_sha256();
+  EVP_MD *md = g_atomic_pointer_get(slot);
+  if (md != NULL)
+    return md;
+  md = EVP_MD_fetch(NULL, name, NULL);
+  ERR_clear_error();
+  if (md == NULL || g_atomic_pointer_compare_and_exchange(slot, NULL, md))
+    return md;
+  EVP_MD_free(md);
+  return g_atomic_pointer_get(slot);
+}
+
+const EVP_MD *
+dks_evp_md(DksHash hash)
+{
+  static EVP_MD *sha1, *sha256;
+  return hash == DKS_HASH_SHA1 ? md_fetch_once(&sha1, "SHA1")
+                               : md_fetch_once(&sha256, "SHA256");
 }
 
 gsize
@@ -71,7 +90,7 @@ dks_digest(DksHash hash, const void *data, gsize len, guint8 *out)
 {
   unsigned int out_len = 0;
 
-  if (EVP_Digest(data, len, out, &out_len, hash_md(hash), NULL) != 1) {
+  if (EVP_Digest(data, len, out, &out_len, dks_evp_md(hash), NULL) != 1) {
     /* Only a broken OpenSSL build gets here; never leave its errors behind
      * for an unrelated later call to report. */
     ERR_clear_error();
@@ -106,7 +125,7 @@ dks_hasher_new(DksHash hash)
 
   hasher->md = EVP_MD_CTX_new();
   if (hasher->md == NULL ||
-      EVP_DigestInit_ex(hasher->md, hash_md(hash), NULL) != 1)
+      EVP_DigestInit_ex(hasher->md, dks_evp_md(hash), NULL) != 1)
     hasher_fail(hasher);
   return hasher;
 }

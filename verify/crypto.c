@@ -18,6 +18,7 @@
 #include <openssl/x509.h>
 
 #include "parse/limits.h"
+#include "verify/evp.h"
 
 #define ED25519_KEY_OCTETS 32u
 #define ED25519_SPKI_OCTETS 44u
@@ -61,38 +62,16 @@ dks_public_key_free(DksPublicKey *key)
   g_free(key);
 }
 
-/* SHA-256 and SHA-1, fetched once: EVP_sha256() and friends make OpenSSL
- * look the implementation up again on every use.  The first thread to
- * fetch publishes its EVP_MD (one per process, never freed); one that
- * loses the race frees its own.  NULL only if the default provider has no
- * such digest, and then the caller fails as it would have with
- * EVP_sha256(). */
-static const EVP_MD *
-md_fetch_once(EVP_MD **slot, const char *name)
-{
-  EVP_MD *md = g_atomic_pointer_get(slot);
-  if (md != NULL)
-    return md;
-  md = EVP_MD_fetch(NULL, name, NULL);
-  ERR_clear_error();
-  if (md == NULL || g_atomic_pointer_compare_and_exchange(slot, NULL, md))
-    return md;
-  EVP_MD_free(md);
-  return g_atomic_pointer_get(slot);
-}
-
 static const EVP_MD *
 md_sha256(void)
 {
-  static EVP_MD *md;
-  return md_fetch_once(&md, "SHA256");
+  return dks_evp_md(DKS_HASH_SHA256);
 }
 
 static const EVP_MD *
 md_sha1(void)
 {
-  static EVP_MD *md;
-  return md_fetch_once(&md, "SHA1");
+  return dks_evp_md(DKS_HASH_SHA1);
 }
 
 /* Hex SHA-256 of data, or NULL.  Caller frees. */
