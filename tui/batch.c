@@ -270,8 +270,11 @@ print_item(Batch *batch, guint index, Item *item)
   FILE *out = batch->config->out;
   if (index > 0 && batch->config->format != DKS_REPORT_JSON)
     fputs("\n", out);
-  if (item->error != NULL)
+  if (item->error != NULL) {
+    /* in its place when both streams go to one pipe (2>&1) */
+    fflush(out);
     fprintf(stderr, "dkimscope: %s\n", item->error);
+  }
   fwrite(item->out->str, 1, item->out->len, out);
   batch->unflushed = TRUE;
   batch->code = index == 0 ? item->code : dks_batch_combine_exit(batch->code, item->code);

@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import socket
+import subprocess
 import sys
 import tempfile
 import time
@@ -263,6 +264,16 @@ def test_many_files(zones, now):
         tap.ok(err == f"dkimscope: cannot open {missing}: No such file or directory\n"
                       f"dkimscope: {tmp} is a directory\n",
                "unreadable entries: one line each on stderr, in order", err)
+        merged = subprocess.run([dkstest.BINARY, "--report=json", "--jobs", "2", "--now", now]
+                                + zones + mixed, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                env=dict(os.environ, LC_ALL="C.UTF-8")).stdout.decode()
+        order = [l.split('"file":"')[1].split('"')[0] if l.startswith("{") else l
+                 for l in merged.splitlines()]
+        want = (mixed[:3] + [f"dkimscope: cannot open {missing}: No such file or directory",
+                             missing, f"dkimscope: {tmp} is a directory", tmp] + mixed[5:])
+        tap.ok(order == want, "stdout and stderr into one pipe: each error line in its place",
+               order[:8])
         objs = [json.loads(line) for line in runs["json", "2"][1].decode().splitlines()]
         tap.ok([o["file"] for o in objs] == mixed,
                "one JSON line per file, in the order given", [o["file"] for o in objs][:8])
