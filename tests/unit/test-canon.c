@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "testutil.h"
 #include "verify/canon.h"
 #include "verify/check.h"
 #include "verify/crypto.h"
@@ -400,30 +401,6 @@ test_body_reference_random(void)
 
 /* ---- a mapped body is not resident in full ------------------------------ */
 
-/* The resident size of this process's mappings of path (kB, from
- * /proc/self/smaps), or -1 when none maps it.  (test-message.c has the
- * same helper; this test links no test utilities.) */
-static gint64
-mapped_rss_kb(const char *path)
-{
-  g_autofree char *smaps = NULL;
-  g_assert_true(g_file_get_contents("/proc/self/smaps", &smaps, NULL, NULL));
-  g_auto(GStrv) lines = g_strsplit(smaps, "\n", -1);
-  gint64 total = -1;
-  gboolean in_path = FALSE;
-  for (guint i = 0; lines[i] != NULL; i++) {
-    const char *line = lines[i];
-    const char *dash = strchr(line, '-'), *space = strchr(line, ' ');
-    if (g_ascii_isxdigit(line[0]) && dash != NULL && space != NULL && dash < space) {
-      in_path = g_str_has_suffix(line, path);
-      if (in_path && total < 0)
-        total = 0;
-    } else if (in_path && g_str_has_prefix(line, "Rss:")) {
-      total += g_ascii_strtoll(line + 4, NULL, 10);
-    }
-  }
-  return total;
-}
 
 /* The body hash of a large mapped file hands the pages it has read back:
  * a few megabytes at most stay resident, and the digest is the one of the
@@ -665,7 +642,7 @@ static const SignedCase signed_cases[] = {
 };
 
 static DksMessage *
-message_from(const char *data, gsize len)
+message_from_octets(const char *data, gsize len)
 {
   g_autoptr(GError) error = NULL;
   DksMessage *msg = dks_message_new_from_data(data, len, &error);
@@ -736,7 +713,7 @@ signed_one(const DksMessage *msg, const SignedCase *c)
 static void
 test_signed_python(void)
 {
-  g_autoptr(DksMessage) msg = message_from(STR(SIGNED_MESSAGE));
+  g_autoptr(DksMessage) msg = message_from_octets(STR(SIGNED_MESSAGE));
 
   g_assert_cmpuint(msg->headers->len, ==, N_HEADERS);
   for (gsize i = 0; i < G_N_ELEMENTS(signed_cases); i++)
@@ -747,7 +724,7 @@ test_signed_python(void)
 static void
 test_signed_fields_optional(void)
 {
-  g_autoptr(DksMessage) msg = message_from(STR(SIGNED_MESSAGE));
+  g_autoptr(DksMessage) msg = message_from_octets(STR(SIGNED_MESSAGE));
   g_autoptr(GPtrArray) names = names_as_written(signed_cases[3].h);
   DksSignature sig = { .header_index = 3, .header_canon = DKS_CANON_RELAXED,
                        .signed_headers = names };
@@ -762,7 +739,7 @@ test_signed_fields_optional(void)
 static void
 test_signed_full_path(void)
 {
-  g_autoptr(DksMessage) msg = message_from(STR(SIGNED_MESSAGE));
+  g_autoptr(DksMessage) msg = message_from_octets(STR(SIGNED_MESSAGE));
   g_autoptr(GPtrArray) sigs = dks_signatures_parse_all(msg);
   g_autoptr(GBytes) p = b64(SIGNER_P);
   g_autoptr(DksPublicKey) key = dks_public_key_load(p, DKS_KEY_TYPE_RSA, NULL);
@@ -841,7 +818,7 @@ test_rfc8463(void)
     DksKeyType type;
   } keys[] = { { RFC8463_ED25519_P, DKS_KEY_TYPE_ED25519 },
                { RFC8463_RSA_P, DKS_KEY_TYPE_RSA } };
-  g_autoptr(DksMessage) msg = message_from(STR(RFC8463_MESSAGE));
+  g_autoptr(DksMessage) msg = message_from_octets(STR(RFC8463_MESSAGE));
   g_autoptr(GPtrArray) sigs = dks_signatures_parse_all(msg);
   g_autoptr(GBytes) bh = b64("2jUSOH9NhtVGCQWNr9BrIAPreKQjO6Sn7XIkfJVOzv8=");
   const char *body;
@@ -911,7 +888,7 @@ blank_one(const BlankCase *c)
 {
   g_autofree char *text = g_strdup_printf("From: a@x.example\r\n%s\r\n\r\nbody\r\n",
                                           c->field);
-  g_autoptr(DksMessage) msg = message_from(text, strlen(text));
+  g_autoptr(DksMessage) msg = message_from_octets(text, strlen(text));
   g_autoptr(GPtrArray) names = names_as_written("from");
   DksSignature sig = { .header_index = 1, .header_canon = c->canon,
                        .signed_headers = names };
@@ -941,7 +918,7 @@ test_select_skips_own_field(void)
     "From: a@x.example\r\n"
     "DKIM-Signature: v=1; b=bottom\r\n"
     "\r\n";
-  g_autoptr(DksMessage) msg = message_from(STR(text));
+  g_autoptr(DksMessage) msg = message_from_octets(STR(text));
   g_autoptr(GPtrArray) names = names_as_written("from:dkim-signature:DKIM-SIGNATURE");
   g_autoptr(GPtrArray) fields = NULL;
   DksSignature sig = { .header_index = 0, .header_canon = DKS_CANON_SIMPLE,

@@ -429,30 +429,6 @@ temp_file_with(const char *text, gsize len)
   return path;
 }
 
-/* The resident size of this process's mappings of path (kB, from
- * /proc/self/smaps), or -1 when none maps it. */
-static gint64
-mapped_rss_kb(const char *path)
-{
-  g_autofree char *smaps = NULL;
-  g_assert_true(g_file_get_contents("/proc/self/smaps", &smaps, NULL, NULL));
-  g_auto(GStrv) lines = g_strsplit(smaps, "\n", -1);
-  gint64 total = -1;
-  gboolean in_path = FALSE;
-  for (guint i = 0; lines[i] != NULL; i++) {
-    const char *line = lines[i];
-    /* a mapping's first line: "start-end perms offset dev inode path" */
-    if (g_ascii_isxdigit(line[0]) && strchr(line, '-') != NULL &&
-        strchr(line, '-') < strchr(line, ' ')) {
-      in_path = g_str_has_suffix(line, path);
-      if (in_path && total < 0)
-        total = 0;
-    } else if (in_path && g_str_has_prefix(line, "Rss:")) {
-      total += g_ascii_strtoll(line + 4, NULL, 10);
-    }
-  }
-  return total;
-}
 
 /* Whether the mapping that holds addr is anonymous and read-only and
  * starts exactly at addr (/proc/self/maps). */

@@ -26,3 +26,7 @@ void log_findings(const GPtrArray *findings);
 /* The message in text (the whole of it, headers and body); aborts the test
  * when it does not parse. */
 DksMessage *message_from(const char *text);
+
+/* The resident size of this process's mappings of path (kB, from
+ * /proc/self/smaps), or -1 when none maps it. */
+gint64 mapped_rss_kb(const char *path);
