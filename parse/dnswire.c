@@ -25,7 +25,11 @@ enum {
   DNS_TYPE_SOA = 6,
   DNS_TYPE_TXT = 16,
   DNS_TYPE_OPT = 41,
+  DNS_TYPE_RRSIG = 46,
+  DNS_TYPE_DNSKEY = 48,
 };
+
+enum { RRSIG_FIXED_OCTETS = 18 }; /* RFC 4034 §3.1: before the signer's name */
 
 enum {
   DNS_FLAG_QR = 0x8000,
@@ -58,6 +62,7 @@ typedef struct {
   GPtrArray *txts;   /* DksTxtRecord*: every TXT of the answer section */
   gboolean have_opt;
   guint8 extended_rcode;
+  const char *qname; /* canonical: whose DNSKEY and RRSIG records count */
 } Collected;
 
 static void reader_fail(WireReader *r, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
@@ -300,7 +305,14 @@ static void put_u16(GByteArray *wire, guint16 v)
 GBytes *dks_dns_query_new(const char *qname, guint16 qtype, guint16 id, guint16 flags,
                           guint16 edns_size, GError **error)
 {
+  return dks_dns_query_new_edns(qname, qtype, id, flags, edns_size, 0, error);
+}
+
+GBytes *dks_dns_query_new_edns(const char *qname, guint16 qtype, guint16 id, guint16 flags,
+                               guint16 edns_size, guint16 edns_flags, GError **error)
+{
   g_return_val_if_fail(qname != NULL, NULL);
+  g_return_val_if_fail(edns_size > 0 || edns_flags == 0, NULL);
   g_autoptr(GByteArray) wire = g_byte_array_new();
   put_u16(wire, id);
   put_u16(wire, flags & (guint16) ~DNS_FLAG_QR);
@@ -315,13 +327,14 @@ GBytes *dks_dns_query_new(const char *qname, guint16 qtype, guint16 id, guint16 
   }
   put_u16(wire, qtype);
   put_u16(wire, 1); /* IN */
-  if (edns_size) { /* RFC 6891 §6.1.2: root owner, OPT, payload size, no flags */
+  if (edns_size) { /* RFC 6891 §6.1.2: root owner, OPT, payload size, TTL
+                     (extended RCODE 0, version 0, then the flags) */
     const guint8 root = 0;
     g_byte_array_append(wire, &root, 1);
     put_u16(wire, DNS_TYPE_OPT);
     put_u16(wire, MAX(edns_size, 512));
     put_u16(wire, 0);
-    put_u16(wire, 0);
+    put_u16(wire, edns_flags);
     put_u16(wire, 0);
   }
   return g_byte_array_free_to_bytes(g_steal_pointer(&wire));
@@ -488,6 +501,22 @@ static void parse_opt(WireReader *r, const RrHeader *rr, Collected *c)
   skip_octets(r, rr->rdlength, "OPT data");
 }
 
+/* Counts the question name's DNSKEY records, and the RRSIGs that cover
+ * them: whether a resolver passed what a validator needs for that RRset. */
+static void count_dnssec(WireReader *r, const RrHeader *rr, DksDnsPacket *pkt,
+                         const Collected *c)
+{
+  if (strcmp(rr->owner, c->qname) != 0)
+    return;
+  if (rr->type == DNS_TYPE_DNSKEY) {
+    pkt->dnskey_count++;
+  } else if (rr->rdlength >= RRSIG_FIXED_OCTETS &&
+             (((guint) r->wire[rr->rdata_pos] << 8) | r->wire[rr->rdata_pos + 1]) ==
+                 DNS_TYPE_DNSKEY) {
+    pkt->dnskey_rrsig_count++; /* read_rr_header checked rdlength octets */
+  }
+}
+
 static gboolean read_rr_header(WireReader *r, RrHeader *rr, const char *what)
 {
   rr->owner = read_name(r, what);
@@ -513,6 +542,10 @@ static void parse_rr(WireReader *r, Section section, DksDnsPacket *pkt, Collecte
     DksTxtRecord *txt = parse_txt(r, &rr);
     if (txt)
       g_ptr_array_add(c->txts, txt);
+  } else if (section == SECTION_ANSWER &&
+             (rr.type == DNS_TYPE_DNSKEY || rr.type == DNS_TYPE_RRSIG)) {
+    count_dnssec(r, &rr, pkt, c);
+    skip_octets(r, rr.rdlength, "RDATA");
   } else if (section == SECTION_AUTHORITY && rr.type == DNS_TYPE_SOA) {
     parse_soa(r, &rr, pkt);
   } else if (section == SECTION_ADDITIONAL && rr.type == DNS_TYPE_OPT) {
@@ -522,7 +555,8 @@ static void parse_rr(WireReader *r, Section section, DksDnsPacket *pkt, Collecte
   }
 }
 
-static void parse_question(WireReader *r, guint16 qdcount, const char *qname)
+static void parse_question(WireReader *r, guint16 qdcount, const char *qname,
+                           DksDnsPacket *pkt)
 {
   if (qdcount > 1) {
     reader_fail(r, "RFC 9619 §3: QDCOUNT: want 0 or 1, have %u", qdcount);
@@ -531,7 +565,7 @@ static void parse_question(WireReader *r, guint16 qdcount, const char *qname)
   if (qdcount == 0)
     return;
   g_autofree char *name = read_name(r, "question name");
-  (void) read_u16(r, "QTYPE");
+  pkt->question_type = read_u16(r, "QTYPE");
   (void) read_u16(r, "QCLASS");
   if (!r->error && strcmp(name, qname) != 0)
     reader_fail(r, "RFC 1035 §4.1.2 question: want '%s', have '%s'", qname, name);
@@ -621,6 +655,7 @@ DksDnsPacket *dks_dns_packet_parse(const guchar *wire, gsize len,
   g_auto(Collected) c = {
     .cnames = g_ptr_array_new_with_free_func((GDestroyNotify) dks_cname_hop_free),
     .txts = g_ptr_array_new_with_free_func((GDestroyNotify) dks_txt_record_free),
+    .qname = want,
   };
 
   (void) read_u16(&r, "header ID");
@@ -630,7 +665,7 @@ DksDnsPacket *dks_dns_packet_parse(const guchar *wire, gsize len,
     counts[i] = read_u16(&r, "header counts");
   if (!r.error && !(flags & DNS_FLAG_QR))
     reader_fail(&r, "RFC 1035 §4.1.1 QR: want 1 (a response), have 0 (a query)");
-  parse_question(&r, counts[0], want);
+  parse_question(&r, counts[0], want, pkt);
   static const Section sections[] = { SECTION_ANSWER, SECTION_AUTHORITY, SECTION_ADDITIONAL };
   for (guint s = 0; s < G_N_ELEMENTS(sections); s++)
     for (guint i = 0; i < counts[s + 1] && !r.error; i++)
@@ -646,6 +681,7 @@ DksDnsPacket *dks_dns_packet_parse(const guchar *wire, gsize len,
   pkt->truncated = (flags & DNS_FLAG_TC) != 0;
   pkt->authoritative = (flags & DNS_FLAG_AA) != 0;
   pkt->authentic_data = (flags & DNS_FLAG_AD) != 0;
+  pkt->has_edns = c.have_opt;
   const char *last = follow_chain(pkt, c.cnames, want);
   if (last)
     take_txt(pkt, c.txts, last);

@@ -1,6 +1,7 @@
 /* dnswire.h — reads a DNS response packet (RFC 1035 §4) into plain structs:
  * the CNAME chain hop by hop, the TXT records at its end with every
- * character-string, and the SOA of a negative answer.  Bounded: names,
+ * character-string, the SOA of a negative answer, and whether a DNSKEY
+ * RRset came with its signatures.  Bounded: names,
  * record counts and chain length are capped (parse/limits.h); a malformed
  * packet is an error, never an over-read. */
 #pragma once
@@ -41,9 +42,18 @@ typedef struct {
   char *soa_mname;
   guint32 soa_ttl;
   guint32 soa_minimum;
+  guint16 question_type;  /* the question's QTYPE; 0 when QDCOUNT is 0 */
+  gboolean has_edns;      /* an OPT record came back (RFC 6891 §6.1.1): the
+                             server took the query's EDNS */
+  guint dnskey_count;     /* DNSKEY records owned by the question name in
+                             the answer section */
+  guint dnskey_rrsig_count; /* RRSIG records there that cover DNSKEY (RFC
+                               4034 §3.1.1 Type Covered; shorter than the
+                               18-octet fixed part: not counted) */
 } DksDnsPacket;
 
-/* Parses a response to a TXT query for qname (text form, trailing dot
+/* Parses a response to a query for qname (TXT, or any type: the records
+ * above are read, the others skipped) (text form, trailing dot
  * optional).  Returns NULL and sets *error (G_IO_ERROR_INVALID_DATA) when the
  * packet is malformed.  Caller frees with dks_dns_packet_free. */
 DksDnsPacket *dks_dns_packet_parse(const guchar *wire, gsize len,
@@ -64,6 +74,11 @@ char *dks_dns_name_canonical(const char *name, GError **error);
  * query asks a validating resolver to say whether it validated). */
 #define DKS_DNS_FLAG_RD 0x0100u
 #define DKS_DNS_FLAG_AD 0x0020u
+#define DKS_DNS_FLAG_CD 0x0010u /* RFC 4035 §3.2.2: hand on what fails
+                                   validation, the asker validates */
+/* EDNS flags (the OPT record's TTL field, RFC 6891 §6.1.4): DO asks for
+ * DNSSEC records (RFC 3225 §3, RFC 4035 §3.2.1). */
+#define DKS_DNS_EDNS_DO 0x8000u
 
 /* A query packet for (qname, qtype, class IN) with the given ID and header
  * flags (QR is never set), and an EDNS OPT record offering edns_size
@@ -71,6 +86,10 @@ char *dks_dns_name_canonical(const char *name, GError **error);
  * for dks_dns_name_canonical when qname is no valid name.  Caller unrefs. */
 GBytes *dks_dns_query_new(const char *qname, guint16 qtype, guint16 id, guint16 flags,
                           guint16 edns_size, GError **error);
+/* The same with edns_flags (DKS_DNS_EDNS_DO) in the OPT record; they need
+ * edns_size > 0. */
+GBytes *dks_dns_query_new_edns(const char *qname, guint16 qtype, guint16 id, guint16 flags,
+                               guint16 edns_size, guint16 edns_flags, GError **error);
 
 /* The mnemonic of an RCODE (RFC 1035 §4.1.1, RFC 6895 §2.3): "NOERROR",
  * "SERVFAIL", "NXDOMAIN", ...; "unassigned" for codes without one.  Static. */

@@ -23,7 +23,7 @@
  *
  * When we do not validate, a SYSTEM or FORWARD lookup also sends its
  * question straight to the resolver, with AD set, to read the resolver's
- * AD bit (see AdProbe): libunbound's own answer packet never carries it.
+ * AD bit (see RawProbe): libunbound's own answer packet never carries it.
  *
  * SYSTEM and FORWARD with the default (root) anchor validate only through a
  * resolver that passes DNSSEC records: through one that strips RRSIG,
@@ -32,9 +32,13 @@
  * validating context (the validator), and with the first lookup a check
  * (PathCheck) asks it for the probe name's DNSKEY: secure means the path
  * carries DNSSEC.  While the check runs every lookup asks both contexts at
- * once (Query, twin), so waiting costs nothing; its answer is then the
- * validated one or the plain one, which says why in dnssec_note.  Once the
- * check has spoken, lookups ask only the context it chose.
+ * once (Query, twin); its answer is then the validated one or the plain
+ * one, which says why in dnssec_note.  Once the check has spoken, lookups
+ * ask only the context it chose.  Through a path without DNSSEC the
+ * validator takes several round trips to give up (it asks again, and
+ * signals its key tags), so the check also sends its question straight to
+ * the resolver: a reply that lacks the signatures settles it at once
+ * (path_raw_shortfall); one that has them leaves it to the validator.
  *
  * Offline mode (--dns-zone) loads the user's zone files with libunbound's
  * own auth-zone support (no zone parser of ours), plus a synthetic root zone
@@ -56,7 +60,8 @@
 
 enum { RR_TYPE_CNAME = 5, RR_TYPE_SOA = 6, RR_TYPE_TXT = 16, RR_TYPE_DNSKEY = 48,
        RR_CLASS_IN = 1 };
-enum { RCODE_NOERROR = 0, RCODE_SERVFAIL = 2, RCODE_NXDOMAIN = 3, RCODE_REFUSED = 5 };
+enum { RCODE_NOERROR = 0, RCODE_FORMERR = 1, RCODE_SERVFAIL = 2, RCODE_NXDOMAIN = 3,
+       RCODE_REFUSED = 5 };
 
 #define DEFAULT_TIMEOUT_MS 5000u
 #define DEFAULT_DNS_PORT 53u
@@ -96,6 +101,7 @@ typedef struct {
   char *dig_server;    /* after the name: "", " @127.0.0.1 -p 5353" */
   char *start_error;   /* the authoritative context could not start: why */
   GSocketAddress *ad_server; /* the resolver asked for its AD bit, or NULL */
+  gboolean one_server; /* ad_server is the only resolver libunbound asks */
 } Backend;
 
 /* A lookup's question to one backend, and the CNAME walk that may follow
@@ -119,6 +125,8 @@ typedef enum {
   PATH_NOT_SECURE,  /* it did not, or not within timeout_ms: note says */
 } PathState;
 
+typedef struct RawProbe RawProbe;
+
 typedef struct {
   PathState state;
   char *name;       /* canonical probe name, "." by default */
@@ -126,24 +134,37 @@ typedef struct {
   int async_id;
   gboolean ub_pending;
   GSource *timeout;
+  RawProbe *probe;  /* the same question straight to the resolver, or NULL */
   char *note;       /* PATH_NOT_SECURE: the plain answers' dnssec_note */
 } PathCheck;
 
-/* libunbound builds its answer packet itself and sets AD only from its own
- * validation, so a forwarder's AD bit never comes through it.  When we do
- * not validate, the same question goes once more straight to the resolver,
- * with AD set in the query (RFC 6840 §5.7), in parallel with libunbound's,
- * and only the header of its reply is kept. */
-typedef struct {
+/* A question sent straight to the resolver over UDP, beside libunbound's:
+ * resent every PROBE_RESEND_MS, at most PROBE_MAX_SENDS times, and one
+ * reply (of at most PROBE_REPLY_BYTES, with the query's ID) read.  Two
+ * kinds:
+ * - the AD probe.  libunbound builds its answer packet itself and sets AD
+ *   only from its own validation, so a forwarder's AD bit never comes
+ *   through it.  When we do not validate, a lookup's question goes once
+ *   more straight to the resolver, with AD set in the query (RFC 6840
+ *   §5.7), and only the header of its reply is kept.
+ * - the path check's own question (see path_raw_shortfall). */
+/* The probe has stopped: reply holds len octets with the query's ID, or
+ * is NULL when none came (every send unanswered, the port refused).  It
+ * may free the probe. */
+typedef void (*RawProbeDone)(RawProbe *probe, const guint8 *reply, gsize len);
+
+struct RawProbe {
   GSocket *socket;
   GSource *readable;
   GSource *resend;
   GBytes *query;
   guint16 id;
   guint sends;
-  gboolean done; /* replied, or gave up */
-  gboolean ad;   /* the reply had AD set */
-} AdProbe;
+  gboolean done;       /* replied, or gave up */
+  gboolean ad;         /* the AD probe: the reply had AD set */
+  RawProbeDone on_done; /* not called when the probe could not start */
+  gpointer owner;      /* the Lookup, or for the path check the DksResolver */
+};
 
 /* One question asked once per resolver: the first lookup of a name asks,
  * lookups of the same name meanwhile wait for its answer, and later ones
@@ -200,7 +221,7 @@ struct Lookup {
   Query query;          /* on the lookup's backend */
   Query twin;           /* while the path check runs: the same question to
                            the validator (backend NULL otherwise) */
-  AdProbe *probe;       /* asking for the resolver's AD bit, or NULL */
+  RawProbe *probe;      /* asking for the resolver's AD bit, or NULL */
   DksDnsAnswer *answer; /* set once finished: what the callback gets */
 };
 
@@ -450,7 +471,7 @@ static void destroy_source(GSource **source)
 }
 
 /* Stops asking: no more sends, no more reading; the result stays. */
-static void probe_stop(AdProbe *probe)
+static void probe_stop(RawProbe *probe)
 {
   probe->done = TRUE;
   destroy_source(&probe->readable);
@@ -460,7 +481,7 @@ static void probe_stop(AdProbe *probe)
   g_clear_object(&probe->socket);
 }
 
-static void probe_free(AdProbe *probe)
+static void probe_free(RawProbe *probe)
 {
   if (!probe)
     return;
@@ -869,8 +890,13 @@ static gboolean on_lookup_timeout(gpointer data)
 
 /* ------------------------------------------------- the DNSSEC path check */
 
-/* The check has spoken (note: owned, for PATH_NOT_SECURE): the lookups
- * that waited for it end when their chosen answer is in. */
+static RawProbe *probe_new(GSocketAddress *server, GMainContext *context, const char *qname,
+                           guint16 qtype, guint16 flags, guint16 edns_flags,
+                           RawProbeDone on_done, gpointer owner);
+
+/* The check has spoken (note: owned, for PATH_NOT_SECURE): it stops
+ * asking, and the lookups that waited for it end when their chosen answer
+ * is in. */
 static void path_settle(DksResolver *resolver, PathState state, char *note)
 {
   PathCheck *path = &resolver->path;
@@ -878,6 +904,10 @@ static void path_settle(DksResolver *resolver, PathState state, char *note)
   g_free(path->note);
   path->note = note;
   destroy_source(&path->timeout);
+  if (path->ub_pending)
+    (void) ub_cancel(resolver->validator->ctx, path->async_id);
+  path->ub_pending = FALSE;
+  g_clear_pointer(&path->probe, probe_free); /* may be the caller's: see on_done */
   GList *lookups = g_hash_table_get_keys(resolver->in_flight);
   for (GList *l = lookups; l; l = l->next) {
     Lookup *lookup = l->data;
@@ -934,13 +964,82 @@ static void on_path_result(void *data, int err, struct ub_result *result)
 static gboolean on_path_timeout(gpointer data)
 {
   DksResolver *resolver = data;
-  PathCheck *path = &resolver->path;
-  g_clear_pointer(&path->timeout, g_source_unref); /* removed by returning */
-  if (path->ub_pending)
-    (void) ub_cancel(resolver->validator->ctx, path->async_id);
-  path->ub_pending = FALSE;
+  g_clear_pointer(&resolver->path.timeout, g_source_unref); /* removed by returning */
   path_settle(resolver, PATH_NOT_SECURE, path_late_note(resolver));
   return G_SOURCE_REMOVE;
+}
+
+/* Why the resolver's own reply to the check's question shows that the
+ * validator cannot get what it needs through it, or NULL when it does not
+ * show that (the validator then decides, as without the reply).
+ *
+ * The question is the validator's: the probe name's DNSKEY with RD, CD
+ * (RFC 4035 §3.2.2: hand on data that fails validation; libunbound sets
+ * it too) and EDNS with DO (§4.1: what a validating resolver sends;
+ * RFC 3225 §3).  To validate, libunbound needs the DNSKEY RRset and an
+ * RRSIG over it made with the key the anchor names (§5).  A
+ * security-aware recursive server asked with DO passes those RRSIGs on
+ * (§3.2.1), and one without room for an RRSIG sets TC rather than leave it
+ * out (§3.1.1).  So:
+ * - NOERROR, not truncated, and no RRSIG covering the name's DNSKEY
+ *   (whether or not DNSKEYs came): the path strips the signatures, or the
+ *   name is not signed there at all.  Not secure.
+ * - No OPT record in a NOERROR or FORMERR reply: the resolver did not take
+ *   EDNS (RFC 6891 §7: FORMERR and no OPT is how a server without EDNS
+ *   answers), and without EDNS there is no DO bit to ask for DNSSEC
+ *   records.  Not secure.
+ * - Anything else leaves it open: a truncated reply (over TCP the
+ *   signatures may come), SERVFAIL or REFUSED (perhaps passing: the
+ *   validator asks again), a reply to another question, and a signed
+ *   DNSKEY RRset (only validation tells whether it is good).
+ * Whether DO is echoed (RFC 3225 §3) is not looked at: the records decide,
+ * for the validator too.
+ * A spoofed reply can at worst make the answers unchecked, with the note,
+ * as a spoofed reply to the validator's own question can already. */
+static char *path_raw_shortfall(const PathCheck *path, const DksDnsPacket *pkt)
+{
+  if (pkt->truncated)
+    return NULL;
+  gboolean about_dnskey = pkt->question_type == RR_TYPE_DNSKEY;
+  if (pkt->rcode == RCODE_FORMERR && !pkt->has_edns && (about_dnskey || !pkt->question_type))
+    return g_strdup("it answered FORMERR to a query with EDNS, which DNSSEC records need");
+  if (pkt->rcode != RCODE_NOERROR || !about_dnskey || pkt->dnskey_rrsig_count > 0)
+    return NULL;
+  if (!pkt->has_edns)
+    return g_strdup_printf("its answer for %s came without EDNS, which DNSSEC records need",
+                           path->what);
+  if (pkt->dnskey_count == 0)
+    return g_strdup_printf("asked for %s, it returned none", path->what);
+  return g_strdup_printf("its answer for %s carried no signatures", path->what);
+}
+
+/* The check's own question has its reply (or none). */
+static void on_path_probe_done(RawProbe *probe, const guint8 *reply, gsize len)
+{
+  DksResolver *resolver = probe->owner;
+  PathCheck *path = &resolver->path;
+  if (!reply)
+    return; /* the validator or the timeout decides */
+  g_autoptr(DksDnsPacket) pkt = dks_dns_packet_parse(reply, len, path->name, NULL);
+  g_autofree char *why = pkt ? path_raw_shortfall(path, pkt) : NULL; /* malformed: ignored */
+  if (!why)
+    return;
+  path_settle(resolver, PATH_NOT_SECURE,
+              g_strdup_printf("the resolver does not pass DNSSEC records (%s), so answers "
+                              "could not be validated", why)); /* frees the probe */
+}
+
+/* Sends the check's question straight to the resolver too, when there is
+ * one resolver to ask: libunbound picks among several, and may find the
+ * records through one that the probe did not ask. */
+static void path_probe_start(DksResolver *resolver)
+{
+  const Backend *main = &resolver->main;
+  if (!main->ad_server || !main->one_server)
+    return;
+  resolver->path.probe = probe_new(main->ad_server, resolver->main_context, resolver->path.name,
+                                   RR_TYPE_DNSKEY, DKS_DNS_FLAG_RD | DKS_DNS_FLAG_CD,
+                                   DKS_DNS_EDNS_DO, on_path_probe_done, resolver);
 }
 
 /* Asks the validator for the probe name's DNSKEY, once per resolver, with
@@ -960,6 +1059,7 @@ static void path_check_start(DksResolver *resolver)
   g_source_set_callback(path->timeout, on_path_timeout, resolver, NULL);
   g_source_set_static_name(path->timeout, "dkimscope dns DNSSEC path check timeout");
   g_source_attach(path->timeout, resolver->main_context);
+  path_probe_start(resolver);
 }
 
 /* Which contexts a lookup on the resolver's own backend asks, when it has
@@ -1035,8 +1135,7 @@ static gboolean on_ub_readable(gint fd, GIOCondition condition, gpointer data)
 static gboolean on_probe_readable(GSocket *socket, GIOCondition condition, gpointer data)
 {
   (void) condition;
-  Lookup *lookup = data;
-  AdProbe *probe = lookup->probe;
+  RawProbe *probe = data;
   guint8 reply[PROBE_REPLY_BYTES];
   g_autoptr(GError) error = NULL;
   gssize n = g_socket_receive(socket, (gchar *) reply, sizeof reply, NULL, &error);
@@ -1044,17 +1143,13 @@ static gboolean on_probe_readable(GSocket *socket, GIOCondition condition, gpoin
     return G_SOURCE_CONTINUE;
   if (n >= 0 && (n < 2 || reply[0] != (probe->id >> 8) || reply[1] != (probe->id & 0xff)))
     return G_SOURCE_CONTINUE; /* not the reply to our query */
-  if (n > 0) {
-    g_autoptr(DksDnsPacket) pkt = dks_dns_packet_parse(reply, (gsize) n, lookup->qname,
-                                                       NULL);
-    probe->ad = pkt && pkt->authentic_data; /* a malformed reply vouches for nothing */
-  }
   probe_stop(probe); /* a reply, or the resolver refused the port */
-  lookup_try_finish(lookup); /* may free the probe; nothing after this */
+  probe->on_done(probe, n > 0 ? reply : NULL, n > 0 ? (gsize) n : 0); /* may free the
+                                                                        probe */
   return G_SOURCE_REMOVE;
 }
 
-static void probe_send(AdProbe *probe)
+static void probe_send(RawProbe *probe)
 {
   gsize len = 0;
   const gchar *data = g_bytes_get_data(probe->query, &len);
@@ -1064,16 +1159,59 @@ static void probe_send(AdProbe *probe)
 
 static gboolean on_probe_resend(gpointer data)
 {
-  Lookup *lookup = data;
-  AdProbe *probe = lookup->probe;
+  RawProbe *probe = data;
   if (probe->sends < PROBE_MAX_SENDS) {
     probe_send(probe);
     return G_SOURCE_CONTINUE;
   }
   g_clear_pointer(&probe->resend, g_source_unref); /* removed by returning */
   probe_stop(probe);
-  lookup_try_finish(lookup);
+  probe->on_done(probe, NULL, 0); /* may free the probe */
   return G_SOURCE_REMOVE;
+}
+
+/* Sends (qname, qtype) with header flags and EDNS flags to server and
+ * watches for the reply on context; on_done(owner's probe) tells.  Any
+ * failure to start leaves the probe done, and on_done is not called.
+ * Caller frees with probe_free. */
+static RawProbe *probe_new(GSocketAddress *server, GMainContext *context, const char *qname,
+                           guint16 qtype, guint16 flags, guint16 edns_flags,
+                           RawProbeDone on_done, gpointer owner)
+{
+  RawProbe *probe = g_new0(RawProbe, 1);
+  probe->on_done = on_done;
+  probe->owner = owner;
+  probe->id = (guint16) g_random_int_range(0, 0x10000);
+  probe->query = dks_dns_query_new_edns(qname, qtype, probe->id, flags, PROBE_EDNS_SIZE,
+                                        edns_flags, NULL);
+  probe->socket = g_socket_new(g_socket_address_get_family(server), G_SOCKET_TYPE_DATAGRAM,
+                               G_SOCKET_PROTOCOL_UDP, NULL);
+  if (!probe->query || !probe->socket || !g_socket_connect(probe->socket, server, NULL, NULL)) {
+    probe_stop(probe);
+    return probe;
+  }
+  g_socket_set_blocking(probe->socket, FALSE);
+  probe->readable = g_socket_create_source(probe->socket, G_IO_IN, NULL);
+  g_source_set_callback(probe->readable, G_SOURCE_FUNC(on_probe_readable), probe, NULL);
+  g_source_set_static_name(probe->readable, "dkimscope dns raw probe");
+  g_source_attach(probe->readable, context);
+  probe->resend = g_timeout_source_new(PROBE_RESEND_MS);
+  g_source_set_callback(probe->resend, on_probe_resend, probe, NULL);
+  g_source_set_static_name(probe->resend, "dkimscope dns raw probe resend");
+  g_source_attach(probe->resend, context);
+  probe_send(probe);
+  return probe;
+}
+
+/* The AD probe's reply (or none): a malformed one vouches for nothing. */
+static void on_ad_probe_done(RawProbe *probe, const guint8 *reply, gsize len)
+{
+  Lookup *lookup = probe->owner;
+  if (reply) {
+    g_autoptr(DksDnsPacket) pkt = dks_dns_packet_parse(reply, len, lookup->qname, NULL);
+    probe->ad = pkt && pkt->authentic_data;
+  }
+  lookup_try_finish(lookup); /* may free the probe; nothing after this */
 }
 
 /* Sends the AD probe for a lookup when its backend has a resolver to ask;
@@ -1083,28 +1221,9 @@ static void probe_start(Lookup *lookup)
   GSocketAddress *server = lookup->query.backend->ad_server;
   if (!server)
     return;
-  AdProbe *probe = g_new0(AdProbe, 1);
-  lookup->probe = probe;
-  probe->id = (guint16) g_random_int_range(0, 0x10000);
-  probe->query = dks_dns_query_new(lookup->qname, RR_TYPE_TXT, probe->id,
-                                   DKS_DNS_FLAG_RD | DKS_DNS_FLAG_AD, PROBE_EDNS_SIZE, NULL);
-  probe->socket = g_socket_new(g_socket_address_get_family(server), G_SOCKET_TYPE_DATAGRAM,
-                               G_SOCKET_PROTOCOL_UDP, NULL);
-  if (!probe->query || !probe->socket || !g_socket_connect(probe->socket, server, NULL, NULL)) {
-    probe_stop(probe);
-    return;
-  }
-  g_socket_set_blocking(probe->socket, FALSE);
-  GMainContext *context = lookup->resolver->main_context;
-  probe->readable = g_socket_create_source(probe->socket, G_IO_IN, NULL);
-  g_source_set_callback(probe->readable, G_SOURCE_FUNC(on_probe_readable), lookup, NULL);
-  g_source_set_static_name(probe->readable, "dkimscope dns AD probe");
-  g_source_attach(probe->readable, context);
-  probe->resend = g_timeout_source_new(PROBE_RESEND_MS);
-  g_source_set_callback(probe->resend, on_probe_resend, lookup, NULL);
-  g_source_set_static_name(probe->resend, "dkimscope dns AD probe resend");
-  g_source_attach(probe->resend, context);
-  probe_send(probe);
+  lookup->probe = probe_new(server, lookup->resolver->main_context, lookup->qname,
+                            RR_TYPE_TXT, DKS_DNS_FLAG_RD | DKS_DNS_FLAG_AD, 0,
+                            on_ad_probe_done, lookup);
 }
 
 static Lookup *lookup_new(DksResolver *resolver, Backend *backend,
@@ -1694,7 +1813,7 @@ static gboolean resolver_setup_zones(DksResolver *resolver, const DksResolverCon
 
 
 /* Without our own validation, the resolver's AD bit is the only DNSSEC
- * word there is: ask the resolver at addr for it (see AdProbe). */
+ * word there is: ask the resolver at addr for it (see RawProbe). */
 static void backend_ask_for_ad(Backend *backend, const char *addr, guint port)
 {
   if (!backend->validating)
@@ -1742,6 +1861,7 @@ static gboolean resolver_setup_forward(Backend *backend, const DksResolverConfig
   g_free(backend->dig_server);
   backend->dig_server = dig_server_text(addr, port);
   backend_ask_for_ad(backend, addr, port);
+  backend->one_server = TRUE;
   return TRUE;
 }
 
@@ -1809,6 +1929,7 @@ static gboolean resolver_setup_system(Backend *backend, GError **error)
   g_free(backend->dig_server);
   backend->dig_server = dig_server_text(g_ptr_array_index(servers, 0), DEFAULT_DNS_PORT);
   backend_ask_for_ad(backend, g_ptr_array_index(servers, 0), DEFAULT_DNS_PORT);
+  backend->one_server = servers->len == 1;
   return TRUE;
 }
 
@@ -2345,6 +2466,7 @@ static void resolver_destroy(DksResolver *resolver)
   destroy_source(&resolver->path.timeout);
   if (resolver->path.ub_pending)
     (void) ub_cancel(resolver->validator->ctx, resolver->path.async_id);
+  probe_free(resolver->path.probe);
   g_free(resolver->path.name);
   g_free(resolver->path.what);
   g_free(resolver->path.note);

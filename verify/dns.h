@@ -33,7 +33,10 @@ typedef struct {
                              records, which a check tells (probe_name's
                              DNSKEY asked through a validating context,
                              started with the first lookup, in parallel
-                             with it); where it does not, they report the
+                             with it; the same question sent straight to
+                             a lone resolver can tell "no" at once, when
+                             its reply lacks the signatures); where it
+                             does not, they report the
                              resolver's AD bit and say why in
                              DksDnsAnswer.dnssec_note.  Without the file
                              nothing validates in those modes. */

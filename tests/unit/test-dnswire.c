@@ -10,7 +10,7 @@
 
 /* ------------------------------------------------------- packet builder */
 
-enum { T_CNAME = 5, T_SOA = 6, T_TXT = 16, T_OPT = 41, T_A = 1 };
+enum { T_CNAME = 5, T_SOA = 6, T_TXT = 16, T_OPT = 41, T_A = 1, T_RRSIG = 46, T_DNSKEY = 48 };
 enum {
   F_RESPONSE = 0x8180,   /* QR RD RA */
   F_AA = 0x0400,
@@ -66,11 +66,16 @@ static void put_header(GByteArray *b, guint16 flags, guint16 qd, guint16 an, gui
   put_u16(b, ar);
 }
 
-static void put_question(GByteArray *b, const char *qname)
+static void put_question_type(GByteArray *b, const char *qname, guint16 qtype)
 {
   put_name(b, qname);
-  put_u16(b, T_TXT);
+  put_u16(b, qtype);
   put_u16(b, 1);
+}
+
+static void put_question(GByteArray *b, const char *qname)
+{
+  put_question_type(b, qname, T_TXT);
 }
 
 static void put_rr_head(GByteArray *b, const char *owner, guint16 type, guint32 ttl,
@@ -282,6 +287,62 @@ static GByteArray *pkt_other_types(void)
   return b;
 }
 
+/* A DNSKEY (RFC 4034 §2.1): flags, protocol 3, algorithm, a short key. */
+static void put_dnskey(GByteArray *b, const char *owner, guint16 flags)
+{
+  put_rr_head(b, owner, T_DNSKEY, 3600, 8);
+  put_u16(b, flags);
+  put_u8(b, 3);
+  put_u8(b, 13);
+  put_u32(b, 0x01020304);
+}
+
+/* An RRSIG (RFC 4034 §3.1) covering `covered`, signed by signer. */
+static void put_rrsig(GByteArray *b, const char *owner, guint16 covered, const char *signer)
+{
+  put_rr_head(b, owner, T_RRSIG, 3600, (guint16) (18 + name_octets(signer) + 4));
+  put_u16(b, covered);
+  put_u8(b, 13);                 /* algorithm */
+  put_u8(b, 0);                  /* labels */
+  put_u32(b, 3600);              /* original TTL */
+  put_u32(b, 1767225600);        /* expiration */
+  put_u32(b, 1735689600);        /* inception */
+  put_u16(b, 20326);             /* key tag */
+  put_name(b, signer);
+  put_u32(b, 0xdeadbeef);        /* signature */
+}
+
+/* The root's DNSKEY RRset with its signature, as a resolver that passes
+ * DNSSEC hands it on: what counts is the question name's DNSKEYs and the
+ * RRSIGs covering DNSKEY; another type's RRSIG, another owner's DNSKEY and
+ * an RRSIG too short for its fixed part do not. */
+static GByteArray *pkt_dnskey_signed(void)
+{
+  GByteArray *b = g_byte_array_new();
+  put_header(b, F_RESPONSE, 1, 6, 0, 1);
+  put_question_type(b, ".", T_DNSKEY);
+  put_dnskey(b, ".", 257);
+  put_dnskey(b, ".", 256);
+  put_rrsig(b, ".", T_DNSKEY, ".");
+  put_rrsig(b, ".", T_SOA, ".");
+  put_dnskey(b, "example", 256);
+  put_rr_head(b, ".", T_RRSIG, 3600, 2); /* covers DNSKEY, but 2 octets */
+  put_u16(b, T_DNSKEY);
+  put_rr_head(b, ".", T_OPT, 0x00008000, 0); /* DO */
+  return b;
+}
+
+/* The same from a path that strips signatures and has no EDNS. */
+static GByteArray *pkt_dnskey_stripped(void)
+{
+  GByteArray *b = g_byte_array_new();
+  put_header(b, F_RESPONSE, 1, 2, 0, 0);
+  put_question_type(b, ".", T_DNSKEY);
+  put_dnskey(b, ".", 257);
+  put_dnskey(b, ".", 256);
+  return b;
+}
+
 /* -------------------------------------------------------- bad packets */
 
 static GByteArray *bad_short_header(void)
@@ -443,6 +504,10 @@ static const PacketCase packet_cases[] = {
     "\"v=DKIM1\"", 0, NULL, TRUE },
   { "other-types-skipped", pkt_other_types, "t.example", NULL, 0, FALSE, FALSE, "",
     FALSE, FALSE, "\"hello\"", 0, NULL, FALSE },
+  { "dnskey-signed", pkt_dnskey_signed, ".", NULL, 0, FALSE, FALSE, "", FALSE, FALSE, "",
+    0, NULL, FALSE },
+  { "dnskey-stripped", pkt_dnskey_stripped, ".", NULL, 0, FALSE, FALSE, "", FALSE, FALSE,
+    "", 0, NULL, FALSE },
 
   BAD("short-header", bad_short_header, "k._domainkey.ex.com", "header counts"),
   BAD("query-not-response", bad_query_not_response, "k._domainkey.ex.com", "QR"),
@@ -534,6 +599,35 @@ static void test_packets(void)
   for (guint i = 0; i < G_N_ELEMENTS(packet_cases); i++) {
     g_test_message("case %s", packet_cases[i].name);
     packet_one(&packet_cases[i]);
+  }
+}
+
+/* What the DNSSEC path check reads: the question's type, whether EDNS came
+ * back, the question name's DNSKEYs and the RRSIGs that cover them. */
+typedef struct {
+  GByteArray *(*build)(void);
+  const char *qname;
+  const char *want; /* "QTYPE edns|- DNSKEYs RRSIGs" */
+} DnssecCountCase;
+
+static void test_dnssec_counts(void)
+{
+  static const DnssecCountCase cases[] = {
+    { pkt_dnskey_signed, ".", "48 edns 2 1" },
+    { pkt_dnskey_stripped, ".", "48 - 2 0" },
+    { pkt_badvers_truncated, "x.example", "16 edns 0 0" },
+    { pkt_other_types, "t.example", "16 - 0 0" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+    g_autoptr(GByteArray) wire = cases[i].build();
+    g_autoptr(GError) error = NULL;
+    g_autoptr(DksDnsPacket) pkt = dks_dns_packet_parse(wire->data, wire->len, cases[i].qname,
+                                                       &error);
+    g_assert_no_error(error);
+    g_autofree char *got = g_strdup_printf("%u %s %u %u", pkt->question_type,
+                                           pkt->has_edns ? "edns" : "-", pkt->dnskey_count,
+                                           pkt->dnskey_rrsig_count);
+    g_assert_cmpstr(got, ==, cases[i].want);
   }
 }
 
@@ -656,13 +750,16 @@ typedef struct {
   const char *qname;
   guint16 qtype, id, flags, edns;
   const char *hex; /* the whole packet; NULL: an invalid name */
+  guint16 edns_flags; /* 0: dks_dns_query_new */
 } QueryCase;
 
 static void query_one(const QueryCase *c)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) query = dks_dns_query_new(c->qname, c->qtype, c->id, c->flags, c->edns,
-                                              &error);
+  g_autoptr(GBytes) query = c->edns_flags
+      ? dks_dns_query_new_edns(c->qname, c->qtype, c->id, c->flags, c->edns, c->edns_flags,
+                               &error)
+      : dks_dns_query_new(c->qname, c->qtype, c->id, c->flags, c->edns, &error);
   if (!c->hex) {
     g_assert_null(query);
     g_assert_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
@@ -684,6 +781,8 @@ static void query_one(const QueryCase *c)
   g_assert_no_error(error);
   g_assert_nonnull(pkt);
   g_assert_cmpint(pkt->authentic_data, ==, (c->flags & DKS_DNS_FLAG_AD) != 0);
+  g_assert_cmpuint(pkt->question_type, ==, c->qtype);
+  g_assert_cmpint(pkt->has_edns, ==, c->edns > 0);
 }
 
 static void test_queries(void)
@@ -692,12 +791,16 @@ static void test_queries(void)
     { "s._domainkey.Ex.com", T_TXT, 0x1234, DKS_DNS_FLAG_RD | DKS_DNS_FLAG_AD, 1232,
       "123401200001000000000001"
       "01730a5f646f6d61696e6b657902457803636f6d00" "00100001"
-      "00" "0029" "04d0" "0000" "0000" "0000" },
-    { ".", T_SOA, 1, 0, 0, "000100000001000000000000" "00" "00060001" },
+      "00" "0029" "04d0" "0000" "0000" "0000", 0 },
+    { ".", T_SOA, 1, 0, 0, "000100000001000000000000" "00" "00060001", 0 },
     { "a\\.b.\\065x", T_TXT, 0xffff, 0x8000 | DKS_DNS_FLAG_RD, 100,
       "ffff01000001000000000001" "03612e62024178" "00" "00100001"
-      "00" "0029" "0200" "0000" "0000" "0000" },
-    { "a..b", T_TXT, 1, 0, 0, NULL },
+      "00" "0029" "0200" "0000" "0000" "0000", 0 },
+    { "a..b", T_TXT, 1, 0, 0, NULL, 0 },
+    /* the DNSSEC path check's question: RD, CD, and DO in the OPT TTL */
+    { ".", T_DNSKEY, 0xbeef, DKS_DNS_FLAG_RD | DKS_DNS_FLAG_CD, 1232,
+      "beef01100001000000000001" "00" "00300001" "00" "0029" "04d0" "0000" "8000" "0000",
+      DKS_DNS_EDNS_DO },
   };
   for (guint i = 0; i < G_N_ELEMENTS(cases); i++)
     query_one(&cases[i]);
@@ -726,6 +829,7 @@ int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/dnswire/packets", test_packets);
+  g_test_add_func("/dnswire/dnssec-counts", test_dnssec_counts);
   g_test_add_func("/dnswire/txt-owner-after-chain", test_txt_owner_after_chain);
   g_test_add_func("/dnswire/every-truncation", test_every_truncation);
   g_test_add_func("/dnswire/corruptions", test_corruptions);
