@@ -394,7 +394,8 @@ run(void)
   if (opts.report != NULL && opts.tui)
     return fail(EXIT_USAGE, "--report and --tui exclude each other");
   if (opts.jobs < 0 || opts.jobs > (gint)DKS_MAX_JOBS)
-    return fail(EXIT_USAGE, "--jobs wants 1 to %u threads, not %d", DKS_MAX_JOBS, opts.jobs);
+    return fail(EXIT_USAGE, "--jobs wants 1 to %u threads (0: one per processor), not %d",
+                DKS_MAX_JOBS, opts.jobs);
   gint64 now = 0;
   if (!parse_now(&now, &error))
     return fail(EXIT_USAGE, "%s", error->message);
