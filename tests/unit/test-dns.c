@@ -2213,6 +2213,16 @@ static void relay_stop(Relay *relay)
 
 #define RELAY_DELAY_MS 300u
 
+/* The lab's unbound behind a relay of RELAY_DELAY_MS (stop it with
+ * relay_stop), and a resolver with the path check that asks through it. */
+static DksResolver *relayed_resolver(Lab *lab, Relay *relay)
+{
+  *relay = (Relay) { .upstream_port = lab->unbound.port, .delay_ms = RELAY_DELAY_MS };
+  relay_start(relay);
+  DksResolverConfig config = path_check_config(lab, relay->port);
+  return lab_resolver(&config);
+}
+
 /* The stripped path through a relay that makes every exchange a round
  * trip of RELAY_DELAY_MS: the check's own question settles it with the
  * first round trip, while the validator alone would take several. */
@@ -2221,10 +2231,8 @@ static void test_path_stripped_fast(Lab *lab, gconstpointer data)
   (void) data;
   if (lab->skipped)
     return;
-  Relay relay = { .upstream_port = lab->unbound.port, .delay_ms = RELAY_DELAY_MS };
-  relay_start(&relay);
-  DksResolverConfig config = path_check_config(lab, relay.port);
-  g_autoptr(DksResolver) resolver = lab_resolver(&config);
+  Relay relay = { 0 };
+  g_autoptr(DksResolver) resolver = relayed_resolver(lab, &relay);
   const char *names[] = { "good._domainkey.signed.example",
                           "direct._domainkey.example.com" };
   gint64 start = g_get_monotonic_time();
@@ -2253,10 +2261,8 @@ static void test_path_secure_relayed(Lab *lab, gconstpointer data)
   (void) data;
   if (lab->skipped)
     return;
-  Relay relay = { .upstream_port = lab->unbound.port, .delay_ms = RELAY_DELAY_MS };
-  relay_start(&relay);
-  DksResolverConfig config = path_check_config(lab, relay.port);
-  g_autoptr(DksResolver) resolver = lab_resolver(&config);
+  Relay relay = { 0 };
+  g_autoptr(DksResolver) resolver = relayed_resolver(lab, &relay);
   dnssec_one(resolver, &signed_zone_cases[0]);
   g_test_message("%u DNSKEY queries relayed, %u replies truncated",
                  relay.queries[QTYPE_DNSKEY], relay.dnskey_truncated);
